@@ -1,0 +1,105 @@
+"""The e-office core: identical in every region, updated from upstream.
+
+``create_app`` wires configuration, extensions, plugins (core features included),
+blueprints and CLI commands in small ``register_*`` steps.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from flask import Flask
+
+from eoffice.config import REGION_ROOT, build_config, resolve_database_uri
+from eoffice.version import __version__
+
+__all__ = ["create_app", "__version__"]
+
+
+def create_app(config: dict | None = None) -> Flask:
+    instance_path = os.environ.get("EOFFICE_INSTANCE_PATH", str(REGION_ROOT / "instance"))
+    if config and "INSTANCE_PATH" in config:
+        instance_path = str(config["INSTANCE_PATH"])
+    app = Flask(__name__, instance_path=instance_path, instance_relative_config=True)
+    register_config(app, config)
+    register_extensions(app)
+    register_plugins(app)
+    register_blueprints(app)
+    register_templates(app)
+    register_cli(app)
+    register_error_handlers(app)
+    register_security_headers(app)
+    return app
+
+
+def register_config(app: Flask, config: dict | None) -> None:
+    app.config.update(build_config(config))
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    app.config["SQLALCHEMY_DATABASE_URI"] = resolve_database_uri(
+        app.config["SQLALCHEMY_DATABASE_URI"], app.instance_path
+    )
+    app.config.setdefault("UPLOAD_FOLDER", str(Path(app.instance_path) / "files"))
+
+
+def register_extensions(app: Flask) -> None:
+    from eoffice import i18n, models  # noqa: F401 - every model registered on the metadata
+    from eoffice.auth import sessions
+    from eoffice.extensions import babel, bootstrap, csrf, db, login_manager, migrate
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(REGION_ROOT / "migrations"))
+    csrf.init_app(app)
+    bootstrap.init_app(app)
+    babel.init_app(app, locale_selector=i18n.select_locale,
+                   default_translation_directories=str(Path(__file__).parent / "translations"))
+    login_manager.init_app(app)
+    sessions.init_login_manager(login_manager)
+    sessions.init_session_expiry(app)
+    i18n.init_app(app)
+
+
+def register_plugins(app: Flask) -> None:
+    from eoffice.plugins.manager import init_plugins
+
+    init_plugins(app)
+
+
+def register_blueprints(app: Flask) -> None:
+    for blueprints in app.extensions["eoffice_plugins"].hook.eoffice_blueprints(app=app):
+        for blueprint in blueprints:
+            app.register_blueprint(blueprint)
+
+
+def register_templates(app: Flask) -> None:
+    """Local template overrides (local/templates) win over the core's templates."""
+    from jinja2 import ChoiceLoader, FileSystemLoader
+
+    from eoffice import ui
+
+    app.jinja_loader = ChoiceLoader([
+        FileSystemLoader(str(REGION_ROOT / "local" / "templates")),
+        FileSystemLoader(str(Path(__file__).parent / "templates")),
+    ])
+    ui.init_app(app)
+
+
+def register_cli(app: Flask) -> None:
+    from eoffice.cli import build_cli
+
+    app.cli.add_command(build_cli(app))
+
+
+def register_error_handlers(app: Flask) -> None:
+    from eoffice import errors
+
+    errors.init_app(app)
+
+
+def register_security_headers(app: Flask) -> None:
+    @app.after_request
+    def _headers(response):
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("X-Frame-Options", "SAMEORIGIN")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        return response

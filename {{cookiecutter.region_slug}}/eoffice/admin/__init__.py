@@ -1,0 +1,7 @@
+"""Administration: users and their roles, the audit log."""
+
+from flask import Blueprint
+
+bp = Blueprint("admin", __name__, template_folder="templates", url_prefix="/admin")
+
+from eoffice.admin import views  # noqa: E402,F401

@@ -1,0 +1,97 @@
+from __future__ import annotations
+
+import sqlalchemy as sa
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from eoffice import audit
+from eoffice.admin import bp
+from eoffice.admin.forms import UserForm
+from eoffice.auth import services as auth_services
+from eoffice.auth.models import User
+from eoffice.extensions import db
+from eoffice.security import ROLES, permission_required
+from eoffice.staff.nip import format_nip
+from eoffice.staff.services import staff_by_number
+
+ROLE_LABELS = {"admin": "Admin", "pencatat": "Pencatat", "pimpinan": "Pimpinan",
+               "pegawai": "Pegawai"}
+
+
+@bp.route("/pengguna")
+@permission_required("users.manage")
+def users():
+    query = sa.select(User).order_by(User.username)
+    q = (request.args.get("q") or "").strip()
+    if q:
+        query = query.where(sa.or_(User.username.ilike(f"%{q}%"), User.full_name.ilike(f"%{q}%")))
+    page = db.paginate(query, max_per_page=100)
+    return render_template("admin/users.html", page=page, q=q, role_labels=ROLE_LABELS)
+
+
+@bp.route("/pengguna/baru", methods=["GET", "POST"])
+@bp.route("/pengguna/<int:user_id>/ubah", methods=["GET", "POST"])
+@permission_required("users.manage")
+def edit_user(user_id: int | None = None):
+    user = db.session.get(User, user_id) if user_id else None
+    if user_id and user is None:
+        abort(404)
+    form = UserForm(obj=user)
+    form.roles.choices = [(r, ROLE_LABELS.get(r, r)) for r in ROLES]
+    if user is not None and request.method == "GET":
+        form.roles.data = sorted(user.role_names)
+        form.staff_number.data = format_nip(user.staff.id_number) if user.staff else ""
+    if form.validate_on_submit():
+        staff = None
+        if (form.staff_number.data or "").strip():
+            staff = staff_by_number(form.staff_number.data)
+            if staff is None:
+                form.staff_number.errors.append(_("No staff member has that NIP or PPPK number."))
+        if not form.errors:
+            try:
+                if user is None:
+                    if not form.password.data:
+                        raise auth_services.AuthError(_("A new user needs a password."),
+                                                      field="password")
+                    user = auth_services.create_user(
+                        form.username.data, form.password.data, full_name=form.full_name.data,
+                        roles=form.roles.data, email=form.email.data or None, staff=staff,
+                        must_change=True, actor=current_user)
+                else:
+                    _update_user(user, form, staff)
+            except auth_services.AuthError as exc:
+                db.session.rollback()
+                getattr(form, exc.field or "username", form.username).errors.append(str(exc))
+            else:
+                db.session.commit()
+                flash(_("User %(u)s saved.", u=user.username), "success")
+                return redirect(url_for("admin.users"))
+    return render_template("admin/user_form.html", form=form, user=user)
+
+
+def _update_user(user: User, form: UserForm, staff) -> None:
+    if user.id == current_user.id and ("admin" not in form.roles.data or not form.active.data):
+        raise auth_services.AuthError(
+            _("You cannot remove your own admin role or deactivate yourself."), field="roles")
+    auth_services.check_staff_free(staff, user)
+    user.full_name, user.email = form.full_name.data, form.email.data or None
+    user.staff, user.active = staff, form.active.data
+    auth_services.set_roles(user, form.roles.data)
+    if form.password.data:
+        auth_services.set_password(user, form.password.data, must_change=True)
+    audit.record("user.updated", user, actor=current_user,
+                 data={"roles": sorted(form.roles.data), "active": user.active,
+                       "password_reset": bool(form.password.data)})
+
+
+@bp.route("/audit")
+@permission_required("audit.view")
+def audit_log():
+    query = sa.select(audit.AuditEvent).order_by(audit.AuditEvent.id.desc())
+    action = (request.args.get("action") or "").strip()
+    if action:
+        query = query.where(audit.AuditEvent.action.like(f"{action}%"))
+    page = db.paginate(query, max_per_page=200)
+    chain = audit.verify_chain() if request.args.get("verify") == "1" else None
+    return render_template("admin/audit.html", page=page, action=action, chain=chain)

@@ -1,0 +1,44 @@
+"""Flask-Login wiring and session expiry (absolute and idle)."""
+
+from __future__ import annotations
+
+import time
+
+from flask import Flask, flash, redirect, request, session, url_for
+from flask_babel import lazy_gettext as _l
+from flask_login import LoginManager, current_user, logout_user
+
+from eoffice.extensions import db
+
+
+def init_login_manager(login_manager: LoginManager) -> None:
+    from eoffice.auth.models import User
+
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = _l("Please log in to open this page.")
+    login_manager.login_message_category = "warning"
+    login_manager.session_protection = "strong"
+
+    @login_manager.user_loader
+    def _load_user(user_id: str):
+        if not user_id.isdigit():
+            return None
+        user = db.session.get(User, int(user_id))
+        return user if user is not None and user.active else None
+
+
+def init_session_expiry(app: Flask) -> None:
+    @app.before_request
+    def _expire_idle_session():
+        if request.endpoint == "static" or not current_user.is_authenticated:
+            return None
+        now = int(time.time())
+        last_seen = session.get("last_seen", now)
+        if now - last_seen > app.config["SESSION_IDLE_MINUTES"] * 60:
+            logout_user()
+            session.clear()
+            flash(_l("Your session expired. Please log in again."), "warning")
+            return redirect(url_for("auth.login", next=request.full_path))
+        session["last_seen"] = now
+        session.permanent = True
+        return None

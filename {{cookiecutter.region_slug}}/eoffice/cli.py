@@ -1,0 +1,164 @@
+"""``flask eoffice ...`` commands: create-admin, demo, check."""
+
+from __future__ import annotations
+
+import os
+import re
+import sys
+from pathlib import Path
+
+import click
+import sqlalchemy as sa
+from flask import Flask, current_app
+from flask.cli import AppGroup
+
+from eoffice.config import INSECURE_SECRET, REGION_ROOT
+from eoffice.extensions import db
+
+
+def build_cli(app: Flask) -> AppGroup:
+    group = AppGroup("eoffice", help="E-office administration commands.")
+    for commands in app.extensions["eoffice_plugins"].hook.eoffice_cli_commands(app=app):
+        for command in commands:
+            group.add_command(command)
+    return group
+
+
+def core_commands() -> list[click.Command]:
+    return [create_admin, demo, check]
+
+
+@click.command("create-admin")
+@click.option("--username", prompt="Nama pengguna", default="admin", show_default=True)
+@click.option("--full-name", prompt="Nama lengkap", default="Administrator", show_default=True)
+@click.option("--email", default="", help="Email of the administrator.")
+@click.password_option("--password", prompt="Kata sandi",
+                       confirmation_prompt="Ulangi kata sandi")
+def create_admin(username: str, full_name: str, email: str, password: str) -> None:
+    """Create an administrator account."""
+    from eoffice.auth.services import AuthError, create_user
+    from eoffice.reference import seed_reference_data
+
+    seed_reference_data()
+    try:
+        user = create_user(username, password, full_name=full_name, roles=["admin", "pegawai"],
+                           email=email or current_app.config["ADMIN_EMAIL"] or None)
+    except AuthError as exc:
+        db.session.rollback()
+        raise click.ClickException(str(exc)) from None
+    db.session.commit()
+    click.echo(f"Admin '{user.username}' dibuat. Masuk di /masuk.")
+
+
+@click.command("demo")
+@click.option("--force", is_flag=True, help="Allow demo data even when EOFFICE_ENV=production.")
+def demo(force: bool) -> None:
+    """Load realistic demo data (safe to run twice) and print the demo logins."""
+    from eoffice.demo import load_demo
+
+    if current_app.config["EOFFICE_ENV"] == "production" and not force:
+        raise click.ClickException(
+            "EOFFICE_ENV=production: demo data would mix with real data. Use --force if sure.")
+    result = load_demo()
+    for hook_result in current_app.extensions["eoffice_plugins"].hook.eoffice_demo_data(
+            app=current_app._get_current_object(), faker=_faker()):
+        del hook_result
+    click.echo(f"Data demo siap: {result.units} unit, {result.positions} jabatan, "
+               f"{result.staff} pegawai.")
+    click.echo("Login demo (nama pengguna / kata sandi / peran):")
+    for username, password, roles in result.users:
+        click.echo(f"  {username:<10} {password:<15} {roles}")
+
+
+def _faker():
+    from faker import Faker
+
+    faker = Faker("id_ID")
+    faker.seed_instance(1)
+    return faker
+
+
+@click.command("check")
+def check() -> None:
+    """Check the configuration and the database; exit 1 when something is wrong."""
+    problems = 0
+    for ok, message in run_checks(current_app):
+        click.echo(("  OK      " if ok else "  MASALAH ") + message)
+        problems += not ok
+    if problems:
+        click.echo(f"{problems} masalah ditemukan.")
+        sys.exit(1)
+    click.echo("Semua pemeriksaan lulus.")
+
+
+def run_checks(app: Flask) -> list[tuple[bool, str]]:
+    """(ok, message) for each configuration and database check, in Bahasa Indonesia."""
+    config = app.config
+    results: list[tuple[bool, str]] = []
+    secret = config["SECRET_KEY"]
+    if secret == INSECURE_SECRET or len(secret) < 32:
+        results.append((False, "SECRET_KEY belum diisi atau terlalu pendek (min. 32 karakter): "
+                               "isi di .env, mis. python -c 'import secrets; "
+                               "print(secrets.token_urlsafe(48))'"))
+    else:
+        results.append((True, "SECRET_KEY terisi"))
+    toml_path = Path(config["REGION_TOML_PATH"])
+    results.append((toml_path.exists(), f"region.toml {'ditemukan' if toml_path.exists() else 'tidak ditemukan'}: {toml_path}"))
+    code = config["REGION_CODE"]
+    expected = r"^\d{2}$" if config["REGION_TYPE"] == "provinsi" else r"^\d{2}\.\d{2}$"
+    results.append((bool(re.match(expected, code)),
+                    f"kode wilayah [region] code = {code!r} "
+                    f"({'sesuai' if re.match(expected, code) else 'harus NN untuk provinsi, NN.NN untuk kabupaten/kota'})"))
+    if config["REGION_TYPE"] not in ("kabupaten", "kota", "provinsi"):
+        results.append((False, f"[region] type = {config['REGION_TYPE']!r}: gunakan kabupaten, "
+                               "kota atau provinsi"))
+    results.append((True, f"zona waktu {config['TIMEZONE']}, bahasa {config['BABEL_DEFAULT_LOCALE']}"))
+    logo = config["REGION_LOGO"]
+    if logo:
+        logo_path = (toml_path.parent / logo)
+        results.append((logo_path.is_file(), f"logo {logo_path}"
+                        + ("" if logo_path.is_file() else " tidak ditemukan")))
+    instance = Path(app.instance_path)
+    writable = instance.is_dir() and os.access(instance, os.W_OK)
+    results.append((writable, f"folder instance {instance} "
+                              f"{'dapat ditulis' if writable else 'tidak dapat ditulis'}"))
+    try:
+        with db.engine.connect() as connection:
+            connection.execute(sa.text("SELECT 1"))
+    except Exception as exc:  # noqa: BLE001 - reported to the operator, not raised
+        results.append((False, f"basis data tidak dapat dihubungi ({type(exc).__name__}: "
+                               f"{str(exc).splitlines()[0][:200]})"))
+        return results
+    results.append((True, f"basis data terhubung ({db.engine.dialect.name})"))
+    pending = pending_migrations(app)
+    if pending is None:
+        results.append((False, "skema basis data belum dibuat: jalankan `flask db upgrade`"))
+    elif pending:
+        results.append((False, f"{len(pending)} migrasi belum dijalankan: jalankan "
+                               "`flask db upgrade`"))
+    else:
+        results.append((True, "skema basis data mutakhir"))
+    return results
+
+
+def pending_migrations(app: Flask) -> list[str] | None:
+    """Revisions not yet applied; None when the database has no schema at all."""
+    from alembic.config import Config
+    from alembic.runtime.migration import MigrationContext
+    from alembic.script import ScriptDirectory
+
+    config = Config()
+    config.set_main_option("script_location", str(REGION_ROOT / "migrations"))
+    script = ScriptDirectory.from_config(config)
+    with db.engine.connect() as connection:
+        current = set(MigrationContext.configure(connection).get_current_heads())
+    if not current:
+        return None
+    heads = set(script.get_heads())
+    pending = []
+    for head in heads:
+        for revision in script.iterate_revisions(head, "base"):
+            if revision.revision in current:
+                break
+            pending.append(revision.revision)
+    return pending

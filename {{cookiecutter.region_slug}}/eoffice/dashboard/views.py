@@ -1,0 +1,40 @@
+from flask import render_template
+from flask_login import current_user
+
+from eoffice.dashboard import bp
+from eoffice.security import permission_required
+from eoffice.ui import dashboard_cards
+
+
+@bp.route("/")
+@permission_required("dashboard.view")
+def index():
+    return render_template("dashboard/index.html", cards=dashboard_cards(current_user))
+
+
+@bp.route("/tentang")
+def about():
+    from flask import current_app
+
+    from eoffice.plugins.manager import loaded_plugins
+    from eoffice.version import __version__
+
+    return render_template("dashboard/about.html", version=__version__,
+                           plugins=loaded_plugins(current_app) if current_user.is_authenticated
+                           else [])
+
+
+@bp.route("/logo")
+def logo():
+    """The region's logo from region.toml, or the built-in emblem."""
+    from pathlib import Path
+
+    from flask import current_app, send_file, send_from_directory
+
+    configured = current_app.config["REGION_LOGO"]
+    if configured:
+        path = Path(current_app.config["REGION_TOML_PATH"]).parent / configured
+        if path.is_file() and path.suffix.lower() in (".png", ".svg", ".jpg", ".jpeg"):
+            return send_file(path, max_age=3600)
+    return send_from_directory(Path(current_app.static_folder) / "img", "emblem.svg",
+                               max_age=3600)

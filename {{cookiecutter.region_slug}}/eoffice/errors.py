@@ -1,0 +1,42 @@
+"""Error pages: user input never produces a traceback."""
+
+from __future__ import annotations
+
+from flask import Flask, render_template, request
+from flask_babel import gettext as _
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
+
+from eoffice.extensions import db
+
+
+def init_app(app: Flask) -> None:
+    @app.errorhandler(CSRFError)
+    def _csrf(error):
+        return render_template("error.html", code=400, title=_("The form expired"),
+                               message=_("The page was open too long or was sent twice. "
+                                         "Go back, reload the page and try again.")), 400
+
+    @app.errorhandler(RequestEntityTooLarge)
+    def _too_large(error):
+        limit = app.config["MAX_CONTENT_LENGTH"] // (1024 * 1024)
+        return render_template("error.html", code=413, title=_("File too large"),
+                               message=_("Uploads may be at most %(n)d MB.", n=limit)), 413
+
+    @app.errorhandler(HTTPException)
+    def _http(error: HTTPException):
+        titles = {403: _("Not allowed"), 404: _("Not found"), 405: _("Not allowed"),
+                  400: _("Bad request")}
+        messages = {403: _("You do not have access to this page."),
+                    404: _("The page or record does not exist, or you may not see it.")}
+        return render_template("error.html", code=error.code,
+                               title=titles.get(error.code, error.name),
+                               message=messages.get(error.code, error.description)), error.code
+
+    @app.errorhandler(500)
+    def _server_error(error):
+        db.session.rollback()
+        app.logger.error("Server error on %s", request.path)
+        return render_template("error.html", code=500, title=_("Something went wrong"),
+                               message=_("The error has been logged. Please try again or "
+                                         "contact the administrator.")), 500

@@ -1,0 +1,27 @@
+"""Language selection: the user's choice, then the session, then the region default."""
+
+from __future__ import annotations
+
+from flask import Flask, current_app, session
+from flask_login import current_user
+
+from eoffice.config import LOCALES
+
+
+def select_locale() -> str:
+    chosen = session.get("locale")
+    if chosen in LOCALES:
+        return chosen
+    if current_user and getattr(current_user, "is_authenticated", False) and \
+            current_user.locale in LOCALES:
+        return current_user.locale
+    return current_app.config["BABEL_DEFAULT_LOCALE"]
+
+
+def init_app(app: Flask) -> None:
+    from flask_babel import get_locale
+
+    @app.context_processor
+    def _locale_context():
+        return {"current_locale": str(get_locale()), "locales": [
+            ("id", "Bahasa Indonesia"), ("en", "English")]}

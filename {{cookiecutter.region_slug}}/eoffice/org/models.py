@@ -1,0 +1,75 @@
+"""The organisation tree: units (OPD, bidang/bagian, seksi/subbagian) and positions."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from eoffice.db import TimestampMixin
+from eoffice.extensions import db
+
+if TYPE_CHECKING:
+    from eoffice.staff.models import Staff
+
+UNIT_KINDS = ("pemda", "opd", "sekretariat", "bidang", "bagian", "seksi", "subbagian", "uptd",
+              "lainnya")
+JABATAN_TYPES = ("jpt", "administrator", "pengawas", "fungsional", "pelaksana")
+
+
+class Unit(TimestampMixin, db.Model):
+    """A unit of the organisation (unit kerja). ``code`` appears in letter numbers."""
+
+    __tablename__ = "units"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(sa.String(32), unique=True)
+    name: Mapped[str] = mapped_column(sa.String(200))
+    kind: Mapped[str] = mapped_column(sa.String(20), default="lainnya")
+    parent_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("units.id", ondelete="RESTRICT"), index=True)
+    active: Mapped[bool] = mapped_column(default=True)
+    sort_order: Mapped[int] = mapped_column(default=0)
+
+    parent: Mapped[Unit | None] = relationship(remote_side=[id], back_populates="children")
+    children: Mapped[list[Unit]] = relationship(back_populates="parent",
+                                                order_by="Unit.sort_order, Unit.name")
+    positions: Mapped[list[Position]] = relationship(back_populates="unit",
+                                                     order_by="Position.sort_order, Position.name")
+
+    def __repr__(self) -> str:
+        return f"<Unit {self.code}>"
+
+
+class Position(TimestampMixin, db.Model):
+    """A position (jabatan) in a unit. Letters and dispositions are addressed to
+    positions, so when the holder changes the inbox follows the position.
+
+    ``parent`` is the position directly above (atasan langsung): dispositions go
+    down these links.
+    """
+
+    __tablename__ = "positions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(sa.String(200))
+    unit_id: Mapped[int] = mapped_column(sa.ForeignKey("units.id", ondelete="RESTRICT"),
+                                         index=True)
+    parent_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("positions.id", ondelete="RESTRICT"), index=True)
+    jabatan_type: Mapped[str] = mapped_column(sa.String(20), default="pelaksana")
+    is_head: Mapped[bool] = mapped_column(default=False)
+    holder_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("staff.id", ondelete="SET NULL"), unique=True)
+    active: Mapped[bool] = mapped_column(default=True)
+    sort_order: Mapped[int] = mapped_column(default=0)
+
+    unit: Mapped[Unit] = relationship(back_populates="positions")
+    parent: Mapped[Position | None] = relationship(remote_side=[id], back_populates="children")
+    children: Mapped[list[Position]] = relationship(back_populates="parent")
+    holder: Mapped[Staff | None] = relationship(foreign_keys=[holder_id],
+                                                back_populates="position")
+
+    def __repr__(self) -> str:
+        return f"<Position {self.name}>"

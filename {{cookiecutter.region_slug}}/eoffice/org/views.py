@@ -1,0 +1,95 @@
+from __future__ import annotations
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from eoffice.extensions import db
+from eoffice.org import bp, services
+from eoffice.org.forms import PositionForm, UnitForm
+from eoffice.org.models import Position, Unit
+from eoffice.security import permission_required
+from eoffice.staff.nip import format_nip
+from eoffice.staff.services import staff_by_number
+
+
+@bp.route("/")
+@permission_required("org.view")
+def index():
+    show_all = request.args.get("semua") == "1"
+    tree = services.flatten(services.unit_tree(include_inactive=show_all))
+    return render_template("org/index.html", tree=tree, show_all=show_all)
+
+
+def _get(model, object_id):
+    obj = db.session.get(model, object_id)
+    if obj is None:
+        abort(404)
+    return obj
+
+
+@bp.route("/unit/baru", methods=["GET", "POST"])
+@bp.route("/unit/<int:unit_id>/ubah", methods=["GET", "POST"])
+@permission_required("org.edit")
+def edit_unit(unit_id: int | None = None):
+    unit = _get(Unit, unit_id) if unit_id else None
+    form = UnitForm(obj=unit)
+    if unit is None and request.method == "GET":
+        form.parent_id.data = request.args.get("induk", type=int)
+    form.parent_id.choices = [(None, _("(top level)"))] + [
+        (i, n) for i, n in services.unit_choices(include_inactive=True)
+        if unit is None or i != unit.id]
+    if form.validate_on_submit():
+        try:
+            unit = services.save_unit(unit, code=form.code.data, name=form.name.data,
+                                      kind=form.kind.data, parent_id=form.parent_id.data,
+                                      sort_order=form.sort_order.data, active=form.active.data,
+                                      actor=current_user)
+        except services.OrgError as exc:
+            db.session.rollback()
+            getattr(form, exc.field or "name").errors.append(str(exc))
+        else:
+            db.session.commit()
+            flash(_("Unit %(n)s saved.", n=unit.name), "success")
+            return redirect(url_for("org.index") + f"#unit-{unit.id}")
+    return render_template("org/unit_form.html", form=form, unit=unit)
+
+
+@bp.route("/jabatan/baru", methods=["GET", "POST"])
+@bp.route("/jabatan/<int:position_id>/ubah", methods=["GET", "POST"])
+@permission_required("org.edit")
+def edit_position(position_id: int | None = None):
+    position = _get(Position, position_id) if position_id else None
+    form = PositionForm(obj=position)
+    if request.method == "GET":
+        if position is None:
+            form.unit_id.data = request.args.get("unit", type=int)
+        elif position.holder:
+            form.holder.data = format_nip(position.holder.id_number)
+    form.unit_id.choices = services.unit_choices()
+    form.parent_id.choices = [(None, _("(none)"))] + [
+        (i, n) for i, n in services.position_choices()
+        if position is None or i != position.id]
+    if form.validate_on_submit():
+        holder_id = None
+        if (form.holder.data or "").strip():
+            holder = staff_by_number(form.holder.data)
+            if holder is None:
+                form.holder.errors.append(_("No staff member has that NIP or PPPK number."))
+                return render_template("org/position_form.html", form=form, position=position)
+            holder_id = holder.id
+        try:
+            position = services.save_position(
+                position, name=form.name.data, unit_id=form.unit_id.data,
+                parent_id=form.parent_id.data, jabatan_type=form.jabatan_type.data,
+                is_head=form.is_head.data, holder_id=holder_id,
+                sort_order=form.sort_order.data, active=form.active.data, actor=current_user)
+        except services.OrgError as exc:
+            db.session.rollback()
+            field_name = {"holder_id": "holder"}.get(exc.field or "", exc.field or "name")
+            getattr(form, field_name, form.name).errors.append(str(exc))
+        else:
+            db.session.commit()
+            flash(_("Position %(n)s saved.", n=position.name), "success")
+            return redirect(url_for("org.index") + f"#unit-{position.unit_id}")
+    return render_template("org/position_form.html", form=form, position=position)

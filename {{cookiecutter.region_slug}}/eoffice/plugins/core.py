@@ -1,0 +1,73 @@
+"""The core's own features, registered through the same hooks as any plugin."""
+
+from __future__ import annotations
+
+import pluggy
+import sqlalchemy as sa
+from flask_babel import gettext as _
+
+hookimpl = pluggy.HookimplMarker("eoffice")
+
+
+@hookimpl
+def eoffice_blueprints(app):
+    from eoffice.admin import bp as admin_bp
+    from eoffice.auth import bp as auth_bp
+    from eoffice.dashboard import bp as dashboard_bp
+    from eoffice.org import bp as org_bp
+    from eoffice.staff import bp as staff_bp
+
+    return [auth_bp, dashboard_bp, org_bp, staff_bp, admin_bp]
+
+
+@hookimpl
+def eoffice_nav_items(user):
+    from eoffice.ui import NavItem
+
+    return [
+        NavItem(_("Dashboard"), "dashboard.index", "speedometer2", "dashboard.view", 10),
+        NavItem(_("Organisation"), "org.index", "diagram-3", "org.view", 60),
+        NavItem(_("Staff"), "staff.index", "people", "staff.view", 70),
+        NavItem(_("Users"), "admin.users", "person-gear", "users.manage", 90),
+        NavItem(_("Audit log"), "admin.audit_log", "journal-check", "audit.view", 95),
+    ]
+
+
+@hookimpl
+def eoffice_dashboard_cards(user):
+    from eoffice.extensions import db
+    from eoffice.org.models import Position, Unit
+    from eoffice.security import can, staff_scope
+    from eoffice.staff.models import Staff
+    from eoffice.ui import DashboardCard
+
+    cards = []
+    if can(user, "staff.view"):
+        scope = staff_scope(user)
+        query = sa.select(sa.func.count()).select_from(Staff).where(Staff.status == "aktif")
+        if scope is not None:
+            query = query.where(Staff.unit_id.in_(scope))
+        cards.append(DashboardCard(_("Active staff"), db.session.scalar(query) or 0,
+                                   "staff.index", "people", 70, (("status", "aktif"),)))
+    if can(user, "org.view"):
+        units, vacant = db.session.execute(sa.select(
+            sa.select(sa.func.count()).select_from(Unit).where(Unit.active.is_(True))
+            .scalar_subquery(),
+            sa.select(sa.func.count()).select_from(Position)
+            .where(Position.active.is_(True), Position.holder_id.is_(None)).scalar_subquery(),
+        )).one()
+        cards.append(DashboardCard(_("Units"), units, "org.index", "diagram-3", 80))
+        cards.append(DashboardCard(_("Vacant positions"), vacant, "org.index", "person-dash", 81))
+    return cards
+
+
+@hookimpl
+def eoffice_permissions():
+    return {}
+
+
+@hookimpl
+def eoffice_cli_commands(app):
+    from eoffice.cli import core_commands
+
+    return core_commands()

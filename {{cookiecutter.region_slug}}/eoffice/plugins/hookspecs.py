@@ -1,0 +1,68 @@
+"""Hook specifications: the contract between the core and plugins.
+
+The core's own features implement these hooks too (``eoffice.plugins.core``),
+so every hook runs on every start and every request that uses it.
+
+A plugin is a module or object with functions decorated ``@hookimpl`` (import it
+from ``eoffice.plugins.toolkit``). Hooks are called with keyword arguments; a
+plugin may accept only the arguments it needs.
+"""
+
+from __future__ import annotations
+
+import pluggy
+
+hookspec = pluggy.HookspecMarker("eoffice")
+
+
+@hookspec
+def eoffice_blueprints(app):
+    """Return a list of Flask blueprints to register.
+
+    Called once in ``create_app``, after the extensions are bound. Local
+    blueprints should use a URL prefix under ``/lokal/`` so they never clash with
+    core routes added by later upstream versions.
+    """
+
+
+@hookspec
+def eoffice_nav_items(user):
+    """Return a list of ``NavItem`` for the main navigation, for this ``user``.
+
+    Called on every rendered page. Return only the items the user may use
+    (``NavItem.permission`` is also checked by the core). Items are sorted by
+    ``NavItem.order`` (core items use 10, 20, ...; local items 100+).
+    """
+
+
+@hookspec
+def eoffice_permissions():
+    """Return ``{role: {permission, ...}}`` to add permissions to roles.
+
+    Called once at start-up. Permissions are strings ``"<feature>.<action>"``;
+    local permissions should start with ``"local."``. Core roles are admin,
+    pencatat, pimpinan and pegawai; a plugin cannot remove a core permission.
+    """
+
+
+@hookspec
+def eoffice_cli_commands(app):
+    """Return a list of ``click`` commands to add under ``flask eoffice``."""
+
+
+@hookspec
+def eoffice_dashboard_cards(user):
+    """Return a list of ``DashboardCard`` shown on the dashboard for ``user``.
+
+    Called on each dashboard view; keep each card to one or two cheap queries.
+    """
+
+
+@hookspec
+def eoffice_demo_data(app, faker):
+    """Add demo rows for a plugin's own tables when ``flask eoffice demo`` runs.
+
+    Called inside an application context after the core demo data exists;
+    ``faker`` is a Faker with the id_ID locale. Must be safe to run twice.
+    Return nothing; commit with ``db.session.commit()``.
+    """

@@ -1,0 +1,258 @@
+"""Staff import and export (CSV and XLSX), with a report of every rejected row.
+
+The columns are the same both ways, so an exported file can be edited and
+imported again. Headers are matched case-insensitively; spaces count as ``_``.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import zipfile
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+
+from flask import current_app
+from flask_babel import lazy_gettext as _l
+
+from eoffice import audit
+from eoffice.extensions import db
+from eoffice.staff.models import Staff
+from eoffice.staff.services import Lookups, StaffError, clean_staff
+
+# file column -> field of clean_staff
+COLUMNS: dict[str, str] = {
+    "nip": "nip",
+    "nomor_pppk": "pppk_number",
+    "gelar_depan": "front_title",
+    "nama": "name",
+    "gelar_belakang": "back_title",
+    "jenis_kelamin": "gender",
+    "tempat_lahir": "birth_place",
+    "tanggal_lahir": "birth_date",
+    "jenis_pegawai": "employment_type",
+    "golongan": "golongan_code",
+    "jenis_jabatan": "jabatan_type",
+    "nama_jabatan": "jabatan_name",
+    "kode_unit": "unit_code",
+    "telepon": "phone",
+    "email": "email",
+    "status": "status",
+}
+FIELD_TO_COLUMN = {v: k for k, v in COLUMNS.items()} | {"unit_id": "kode_unit"}
+REQUIRED_COLUMNS = ("nama", "jenis_pegawai")
+EMPLOYMENT_LABELS = {"pns": "PNS", "pppk": "PPPK", "non_asn": "NON-ASN"}
+
+MODE_ALL_OR_NOTHING = "all"
+MODE_VALID_ONLY = "valid"
+
+
+class ImportFileError(ValueError):
+    """The file as a whole cannot be read (empty, wrong columns, not CSV/XLSX)."""
+
+
+@dataclass
+class RowError:
+    row: int  # row number as the user sees it in the file (header is row 1)
+    column: str
+    value: str
+    message: str
+
+
+@dataclass
+class ImportReport:
+    total: int = 0
+    created: int = 0
+    errors: list[RowError] = field(default_factory=list)
+    committed: bool = False
+    mode: str = MODE_ALL_OR_NOTHING
+
+    @property
+    def rejected_rows(self) -> int:
+        return len({e.row for e in self.errors})
+
+    @property
+    def valid_rows(self) -> int:
+        return self.total - self.rejected_rows
+
+
+def _header_key(name) -> str:
+    return str(name or "").strip().lower().replace(" ", "_").replace("-", "_")
+
+
+def _check_header(header: list) -> list[str]:
+    keys = [_header_key(h) for h in header]
+    if not any(keys):
+        raise ImportFileError(str(_l("The file has no header row.")))
+    unknown = [h for h, k in zip(header, keys, strict=True) if k and k not in COLUMNS]
+    missing = [c for c in REQUIRED_COLUMNS if c not in keys]
+    duplicated = sorted({k for k in keys if k and keys.count(k) > 1})
+    problems = []
+    if missing:
+        problems.append(str(_l("missing columns: %(c)s", c=", ".join(missing))))
+    if unknown:
+        problems.append(str(_l("unknown columns: %(c)s", c=", ".join(map(str, unknown)))))
+    if duplicated:
+        problems.append(str(_l("repeated columns: %(c)s", c=", ".join(duplicated))))
+    if problems:
+        raise ImportFileError(str(_l("Wrong columns (%(p)s). Expected columns: %(e)s.",
+                                     p="; ".join(problems), e=", ".join(COLUMNS))))
+    return keys
+
+
+def _decode(data: bytes) -> str:
+    for encoding in ("utf-8-sig", "cp1252"):
+        try:
+            return data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    raise ImportFileError(str(_l("The CSV file is not text (UTF-8 or Windows-1252).")))
+
+
+def read_rows(filename: str, data: bytes) -> tuple[list[str], Iterator[list]]:
+    """Header keys and an iterator of rows, from CSV or XLSX content."""
+    if not data.strip():
+        raise ImportFileError(str(_l("The file is empty.")))
+    if data[:4] == b"PK\x03\x04":
+        return _read_xlsx(data)
+    if filename.lower().endswith((".xlsx", ".xls")):
+        raise ImportFileError(str(_l("The file is not a valid XLSX workbook.")))
+    if b"\x00" in data[:4096]:
+        raise ImportFileError(str(_l("The file is neither CSV nor XLSX.")))
+    text = _decode(data)
+    first_line = text.splitlines()[0] if text.splitlines() else ""
+    delimiter = max((",", ";", "\t"), key=first_line.count)
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    try:
+        header = next(reader)
+    except (StopIteration, csv.Error) as exc:
+        raise ImportFileError(str(_l("The file is empty."))) from exc
+    return _check_header(header), reader
+
+
+def _read_xlsx(data: bytes) -> tuple[list[str], Iterator[list]]:
+    from openpyxl import load_workbook
+
+    try:
+        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    except (zipfile.BadZipFile, KeyError, ValueError, OSError) as exc:
+        raise ImportFileError(str(_l("The file is not a valid XLSX workbook."))) from exc
+    sheet = workbook.worksheets[0]
+    rows = sheet.iter_rows(values_only=True)
+    try:
+        header = list(next(rows))
+    except StopIteration as exc:
+        raise ImportFileError(str(_l("The file is empty."))) from exc
+    return _check_header(header), (list(r) for r in rows)
+
+
+def import_staff(filename: str, data: bytes, *, mode: str = MODE_ALL_OR_NOTHING,
+                 actor=None) -> ImportReport:
+    """Check every row, then save all of them, only the valid ones, or none.
+
+    All-or-nothing (the default) commits nothing when any row is wrong. Rows are
+    checked against the database and against earlier rows of the same file
+    (a NIP twice in one file is reported on its second row).
+    """
+    keys, rows = read_rows(filename, data)
+    report = ImportReport(mode=mode)
+    lookups = Lookups.load(with_numbers=True)
+    seen: dict[tuple[str, str], int] = {}
+
+    def check_unique(kind: str, number: str) -> int | None:
+        table = lookups.nips if kind == "nip" else lookups.pppk_numbers
+        if number in table:
+            return table[number]
+        if (kind, number) in seen:
+            return -seen[(kind, number)]
+        return None
+
+    valid: list[dict] = []
+    limit = current_app.config["MAX_IMPORT_ROWS"]
+    for line, row in enumerate(rows, start=2):
+        values = list(row) + [None] * (len(keys) - len(row))
+        if not any(v not in (None, "") and str(v).strip() for v in values):
+            continue  # blank line
+        report.total += 1
+        if report.total > limit:
+            raise ImportFileError(str(_l("The file has more than %(n)d rows; split it.", n=limit)))
+        record = {COLUMNS[k]: v for k, v in zip(keys, values, strict=False) if k}
+        try:
+            cleaned = clean_staff(record, lookups, check_unique=check_unique)
+        except StaffError as exc:
+            for name, message in exc.errors.items():
+                column = FIELD_TO_COLUMN.get(name, name)
+                value = record.get(COLUMNS.get(column, name), "")
+                report.errors.append(RowError(line, column, "" if value is None else str(value),
+                                              message))
+            continue
+        if cleaned["nip"]:
+            seen[("nip", cleaned["nip"])] = line
+        if cleaned["pppk_number"]:
+            seen[("pppk", cleaned["pppk_number"])] = line
+        valid.append(cleaned)
+
+    if report.total == 0:
+        raise ImportFileError(str(_l("The file has a header but no rows.")))
+    if report.errors and mode != MODE_VALID_ONLY:
+        db.session.rollback()
+        return report
+    if valid:
+        db.session.add_all(Staff(**values) for values in valid)
+        audit.record("staff.imported", ("staff", "import"), actor=actor,
+                     data={"file": filename[:200], "created": len(valid),
+                           "rejected_rows": report.rejected_rows})
+        db.session.commit()
+        report.committed = True
+    report.created = len(valid)
+    return report
+
+
+# --- Export ----------------------------------------------------------------------
+
+def export_row(staff: Staff) -> list[str]:
+    return [
+        staff.nip or "", staff.pppk_number or "", staff.front_title or "", staff.name,
+        staff.back_title or "", staff.gender, staff.birth_place or "",
+        staff.birth_date.isoformat() if staff.birth_date else "",
+        EMPLOYMENT_LABELS.get(staff.employment_type, staff.employment_type),
+        staff.golongan_code or "", staff.jabatan_type or "", staff.jabatan_name or "",
+        staff.unit.code if staff.unit else "", staff.phone or "", staff.email or "",
+        staff.status,
+    ]
+
+
+def export_csv(staff: Iterable[Staff]) -> Iterator[str]:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(COLUMNS.keys())
+    yield "\ufeff" + buffer.getvalue()  # BOM: Excel opens UTF-8 correctly
+    for person in staff:
+        buffer.seek(0)
+        buffer.truncate()
+        writer.writerow(_csv_safe(v) for v in export_row(person))
+        yield buffer.getvalue()
+
+
+def _csv_safe(value: str) -> str:
+    """Neutralise spreadsheet formulas (CSV injection)."""
+    return "'" + value if value[:1] in ("=", "+", "-", "@") else value
+
+
+def export_xlsx(staff: Iterable[Staff]) -> bytes:
+    from openpyxl import Workbook
+    from openpyxl.cell import WriteOnlyCell
+
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet("pegawai")
+    sheet.append(list(COLUMNS.keys()))
+    for person in staff:
+        cells = []
+        for value in export_row(person):
+            cell = WriteOnlyCell(sheet, value=_csv_safe(value))
+            cell.number_format = "@"  # NIPs stay text: 18 digits do not fit a number
+            cells.append(cell)
+        sheet.append(cells)
+    out = io.BytesIO()
+    workbook.save(out)
+    return out.getvalue()

@@ -1,0 +1,106 @@
+"""Layout helpers: navigation, dashboard cards, template filters, region branding."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from zoneinfo import ZoneInfo
+
+from flask import Flask, current_app, url_for
+from flask_babel import format_date, format_datetime
+from flask_login import current_user
+
+from eoffice.security import can
+
+
+@dataclass(frozen=True)
+class NavItem:
+    """An entry in the main navigation. ``label`` is already translated."""
+
+    label: str
+    endpoint: str
+    icon: str = "circle"
+    permission: str | None = None
+    order: int = 100
+
+    @property
+    def url(self) -> str:
+        return url_for(self.endpoint)
+
+
+@dataclass(frozen=True)
+class DashboardCard:
+    """A counter on the dashboard: a title, a number and a link."""
+
+    title: str
+    value: int | str
+    endpoint: str | None = None
+    icon: str = "info-circle"
+    order: int = 100
+    url_args: tuple = ()
+
+    @property
+    def url(self) -> str | None:
+        return url_for(self.endpoint, **dict(self.url_args)) if self.endpoint else None
+
+
+def nav_items(user) -> list[NavItem]:
+    manager = current_app.extensions["eoffice_plugins"]
+    items = [item for group in manager.hook.eoffice_nav_items(user=user) for item in group or []]
+    items = [i for i in items if i.permission is None or can(user, i.permission)]
+    return sorted(items, key=lambda i: (i.order, i.label))
+
+
+def dashboard_cards(user) -> list[DashboardCard]:
+    manager = current_app.extensions["eoffice_plugins"]
+    cards = [c for group in manager.hook.eoffice_dashboard_cards(user=user) for c in group or []]
+    return sorted(cards, key=lambda c: (c.order, c.title))
+
+
+def to_local(value: dt.datetime | None) -> dt.datetime | None:
+    """A stored (naive UTC) datetime in the region's timezone."""
+    if value is None:
+        return None
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=dt.UTC)
+    return value.astimezone(ZoneInfo(current_app.config["TIMEZONE"]))
+
+
+def timezone_abbreviation() -> str:
+    return {"Asia/Jakarta": "WIB", "Asia/Makassar": "WITA", "Asia/Jayapura": "WIT"}.get(
+        current_app.config["TIMEZONE"], current_app.config["TIMEZONE"])
+
+
+def filter_datetime(value: dt.datetime | None, fmt: str = "medium") -> str:
+    local = to_local(value)
+    if local is None:
+        return "-"
+    return f"{format_datetime(local.replace(tzinfo=None), fmt)} {timezone_abbreviation()}"
+
+
+def filter_date(value: dt.date | None, fmt: str = "long") -> str:
+    return format_date(value, fmt) if value else "-"
+
+
+def init_app(app: Flask) -> None:
+    from eoffice.staff.nip import format_nip
+    from eoffice.version import __version__
+
+    app.jinja_env.filters["localtime"] = filter_datetime
+    app.jinja_env.filters["tanggal"] = filter_date
+    app.jinja_env.filters["nip"] = format_nip
+    app.jinja_env.globals["can"] = can
+
+    @app.context_processor
+    def _layout_context():
+        return {
+            "nav_items": nav_items(current_user) if current_user.is_authenticated else [],
+            "app_version": __version__,
+            "region": {
+                "name": app.config["REGION_NAME"],
+                "agency": app.config["AGENCY_NAME"],
+                "primary": app.config["PRIMARY_COLOR"],
+                "accent": app.config["ACCENT_COLOR"],
+                "has_logo": bool(app.config["REGION_LOGO"]),
+            },
+        }

@@ -1,0 +1,1 @@
+"""Local plugins: one folder each, enabled by name in region.toml [plugins] enabled."""
