@@ -1,7 +1,9 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, IntegerField, SelectField, StringField
+from wtforms import BooleanField, IntegerField, StringField
 from wtforms.validators import DataRequired, Length, Optional
+
+from eoffice.forms import SelectField
 
 UNIT_KIND_CHOICES = [("pemda", _l("Regional government")), ("opd", _l("OPD (agency)")),
                      ("sekretariat", _l("Sekretariat")), ("bidang", _l("Bidang")),

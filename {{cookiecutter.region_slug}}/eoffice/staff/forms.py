@@ -1,8 +1,10 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
-from wtforms import DateField, RadioField, SelectField, StringField
+from wtforms import DateField, StringField
 from wtforms.validators import Length, Optional
+
+from eoffice.forms import RadioField, SelectField
 
 EMPLOYMENT_CHOICES = [("pns", "PNS"), ("pppk", "PPPK"), ("non_asn", _l("Non-ASN"))]
 GENDER_CHOICES = [("L", _l("Male")), ("P", _l("Female"))]

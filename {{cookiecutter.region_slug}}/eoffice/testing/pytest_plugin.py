@@ -1,0 +1,229 @@
+"""pytest plugin: app, database, client, login helpers and ``create_*`` factories.
+
+Loaded by ``tests/conftest.py`` (and by the ``pytest11`` entry point when the
+region is installed), so a local plugin's tests can use the same fixtures.
+
+The schema is built once per test session by running the real migrations, on
+SQLite by default or on the server named by ``TEST_DATABASE_URL``
+(PostgreSQL). Each test then runs inside a transaction that is rolled back.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import itertools
+import os
+from collections.abc import Iterator
+
+import pytest
+import sqlalchemy as sa
+
+TEST_PASSWORD = "rahasia-uji-123"  # noqa: S105 - test-only password
+
+
+def test_database_url(tmp_path_factory) -> str:
+    url = os.environ.get("TEST_DATABASE_URL")
+    if url:
+        return url
+    return "sqlite:///" + str(tmp_path_factory.mktemp("db") / "test.db")
+
+
+def reset_database(url: str) -> None:
+    """Empty the test database (PostgreSQL: drop and recreate the public schema)."""
+    engine = sa.create_engine(url)
+    try:
+        if engine.dialect.name == "postgresql":
+            with engine.begin() as connection:
+                connection.execute(sa.text("DROP SCHEMA public CASCADE"))
+                connection.execute(sa.text("CREATE SCHEMA public"))
+    finally:
+        engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def app_config(tmp_path_factory) -> dict:
+    """Configuration passed to ``create_app``; override this fixture to change it."""
+    return {
+        "TESTING": True,
+        "SECRET_KEY": "test-secret-key-that-is-long-enough-0123456789",
+        "SQLALCHEMY_DATABASE_URI": test_database_url(tmp_path_factory),
+        "WTF_CSRF_ENABLED": False,
+        "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
+        "INSTANCE_PATH": str(tmp_path_factory.mktemp("instance")),
+        "SERVER_NAME": None,
+    }
+
+
+@pytest.fixture(scope="session")
+def _session_app(app_config):
+    from flask_migrate import upgrade
+
+    from eoffice import create_app
+    from eoffice.config import REGION_ROOT
+    from eoffice.extensions import db
+
+    reset_database(app_config["SQLALCHEMY_DATABASE_URI"])
+    app = create_app(app_config)
+    with app.app_context():
+        upgrade(directory=str(REGION_ROOT / "migrations"), revision="heads")
+        db.session.remove()
+    yield app
+    with app.app_context():
+        db.engine.dispose()
+
+
+@pytest.fixture
+def app(_session_app):
+    """The app, in an app context, inside a transaction rolled back after the test."""
+    from eoffice.extensions import db
+
+    with _session_app.app_context():
+        connection = db.engine.connect()
+        transaction = connection.begin()
+        original = db.session
+        db.session = db._make_scoped_session(
+            {"bind": connection, "join_transaction_mode": "create_savepoint"})
+        try:
+            yield _session_app
+        finally:
+            db.session.remove()
+            db.session = original
+            transaction.rollback()
+            connection.close()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def login(client):
+    """``login(user)`` logs the test client in as ``user`` (password TEST_PASSWORD)."""
+
+    def _login(user, password: str = TEST_PASSWORD):
+        client.post("/keluar")
+        response = client.post("/masuk", data={"username": user.username, "password": password})
+        assert response.status_code == 302, "login failed"
+        return user
+
+    return _login
+
+
+_numbers = itertools.count(1)
+
+
+def unique_number() -> int:
+    return next(_numbers)
+
+
+@pytest.fixture
+def create_unit(app):
+    from eoffice.org.services import save_unit
+
+    def _create(code: str | None = None, name: str | None = None, kind: str = "opd",
+                parent=None):
+        n = unique_number()
+        return save_unit(None, code=code or f"U{n}", name=name or f"Unit {n}", kind=kind,
+                         parent_id=parent.id if parent else None)
+
+    return _create
+
+
+@pytest.fixture
+def make_nip():
+    """A fresh valid NIP for each call."""
+    from eoffice.staff.nip import make_nip as compose
+
+    def _unique(gender: str = "L", birth: dt.date = dt.date(1985, 6, 15)) -> str:
+        n = unique_number()
+        year = 1960 + n % 40
+        return compose(dt.date(year, 1 + n % 12, 1 + n % 28), year + 20 + n % 5, 1 + n % 12,
+                       gender, 1 + (n // 40) % 999)
+
+    return _unique
+
+
+@pytest.fixture
+def create_staff(app, make_nip):
+    from eoffice.staff.services import save_staff
+
+    def _create(name: str = "Budi Santoso", employment_type: str = "pns", unit=None,
+                golongan_code: str | None = "III/a", **extra):
+        raw = {"name": name, "employment_type": employment_type,
+               "unit_id": unit.id if unit else None, "status": "aktif"}
+        if employment_type == "pns":
+            raw.update(nip=extra.pop("nip", None) or make_nip(extra.get("gender", "L")),
+                       golongan_code=golongan_code)
+        elif employment_type == "pppk":
+            raw.update(pppk_number=extra.pop("pppk_number", None)
+                       or f"{unique_number():018d}", gender=extra.pop("gender", "P"))
+        else:
+            raw.update(gender=extra.pop("gender", "L"))
+        raw.update(extra)
+        return save_staff(None, raw)
+
+    return _create
+
+
+@pytest.fixture
+def create_position(app):
+    from eoffice.org.services import save_position
+
+    def _create(unit, name: str | None = None, *, holder=None, parent=None, is_head=False,
+                jabatan_type: str = "pelaksana"):
+        return save_position(None, name=name or f"Jabatan {unique_number()}", unit_id=unit.id,
+                             parent_id=parent.id if parent else None, jabatan_type=jabatan_type,
+                             is_head=is_head, holder_id=holder.id if holder else None)
+
+    return _create
+
+
+@pytest.fixture
+def create_user(app):
+    from eoffice.auth.services import create_user as make
+
+    def _create(username: str | None = None, roles=("pegawai",), staff=None,
+                password: str = TEST_PASSWORD, **extra):
+        user = make(username or f"user{unique_number()}", password,
+                    full_name=extra.pop("full_name", "Pengguna Uji"), roles=list(roles),
+                    staff=staff, **extra)
+        from eoffice.extensions import db
+
+        db.session.commit()
+        return user
+
+    return _create
+
+
+class QueryCounter:
+    def __init__(self):
+        self.statements: list[str] = []
+
+    @property
+    def count(self) -> int:
+        return len(self.statements)
+
+
+@pytest.fixture
+def count_queries(app):
+    """``with count_queries() as counter: ...``; then ``counter.count`` statements ran."""
+    from eoffice.extensions import db
+
+    @contextlib.contextmanager
+    def _count() -> Iterator[QueryCounter]:
+        counter = QueryCounter()
+
+        def _before(conn, cursor, statement, parameters, context, executemany):
+            if not statement.lstrip().upper().startswith(("SAVEPOINT", "RELEASE", "ROLLBACK")):
+                counter.statements.append(statement)
+
+        engine = db.engine
+        sa.event.listen(engine, "before_cursor_execute", _before)
+        try:
+            yield counter
+        finally:
+            sa.event.remove(engine, "before_cursor_execute", _before)
+
+    return _count
