@@ -1,10 +1,17 @@
-"""Shared helpers of the template's tests: paths, answer sets, hook loading, baking."""
+"""Shared helpers of the template's tests: paths, answer sets, hook loading, baking.
+
+The tests bake a *snapshot* of the template: the files git would commit
+(tracked, plus untracked files that no .gitignore excludes). A region made with
+`cruft create` gets exactly that, since cruft clones the template; caches and
+run-time data left in the working tree (.ruff_cache, instance/, ...) stay out.
+"""
 
 from __future__ import annotations
 
 import importlib.util
 import json
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -75,10 +82,55 @@ def expected_timezone(answer: str) -> str:
     return next(name for name in TIMEZONE_ALIASES.values() if name.lower() == answer.lower())
 
 
-def pytest_configure(config: pytest.Config) -> None:
-    # pytest-cookies bakes "--template", "." by default: make it independent of the cwd.
-    if getattr(config.option, "template", None) in (None, "."):
-        config.option.template = str(ROOT)
+TEMPLATE_PARTS = ("cookiecutter.json", "hooks", TEMPLATE_DIR.name)
+SNAPSHOT_FALLBACK_IGNORE = shutil.ignore_patterns(
+    "__pycache__", "*.pyc", ".pytest_cache", ".ruff_cache", ".hypothesis", "instance", ".venv",
+    ".env", "build", "dist", "*.egg-info", "test-results",
+)
+
+
+def files_git_would_commit(root: Path, parts: tuple[str, ...]) -> list[str] | None:
+    """Tracked and untracked-but-not-ignored files under ``parts``; None outside a git tree."""
+    try:
+        listing = subprocess.run(
+            ["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard", "--", *parts],
+            cwd=root, capture_output=True, check=True, timeout=60,
+        ).stdout
+    except (OSError, subprocess.SubprocessError):
+        return None
+    names = [name.decode("utf-8") for name in listing.split(b"\0") if name]
+    return [name for name in names if (root / name).is_file()]  # not deleted in the worktree
+
+
+def make_template_snapshot(dest: Path, root: Path = ROOT) -> Path:
+    """Copy the template as git would commit it into ``dest``; return ``dest``."""
+    dest.mkdir(parents=True, exist_ok=True)
+    names = files_git_would_commit(root, TEMPLATE_PARTS)
+    if names is None:
+        for part in TEMPLATE_PARTS:
+            source = root / part
+            if source.is_dir():
+                shutil.copytree(source, dest / part, ignore=SNAPSHOT_FALLBACK_IGNORE)
+            else:
+                shutil.copy2(source, dest / part)
+        return dest
+    for name in names:
+        target = dest / name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(root / name, target)
+    return dest
+
+
+@pytest.fixture(scope="session", autouse=True)
+def template(pytestconfig: pytest.Config, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The template that every bake uses (pytest-cookies' --template, when given, wins)."""
+    given = getattr(pytestconfig.option, "template", None) or "."
+    # pytest-cookies' default "." may already be resolved against the working directory.
+    if Path(given).resolve() not in (ROOT, Path.cwd().resolve()):
+        return Path(given).resolve()
+    snapshot = make_template_snapshot(tmp_path_factory.mktemp("template"))
+    pytestconfig.option.template = str(snapshot)
+    return snapshot
 
 
 def load_hook(name: str) -> ModuleType:
@@ -114,13 +166,13 @@ def cookiecutter_config(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def run_cookiecutter_cli(
-    output_dir: Path, answers: dict[str, str], config_file: Path, *extra_args: str
+    template: Path, output_dir: Path, answers: dict[str, str], config_file: Path, *extra_args: str
 ) -> subprocess.CompletedProcess[str]:
     """`cookiecutter --no-input <template> key=value ...`, as a region's IT team runs it."""
     args = [f"{key}={value}" for key, value in answers.items()]
     return subprocess.run(
         [
-            sys.executable, "-m", "cookiecutter", "--no-input", str(ROOT),
+            sys.executable, "-m", "cookiecutter", "--no-input", str(template),
             "--output-dir", str(output_dir), "--config-file", str(config_file),
             *extra_args, *args,
         ],

@@ -16,7 +16,6 @@ from conftest import (
     ANSWER_SETS,
     COOKIECUTTER_JSON,
     COPY_WITHOUT_RENDER,
-    ROOT,
     bake_ok,
     expected_timezone,
     iter_files,
@@ -133,10 +132,10 @@ def test_env_has_a_secret_key(baked):
         assert database_lines == []
 
 
-def test_rerunning_the_post_hook_changes_nothing(baked):
+def test_rerunning_the_post_hook_changes_nothing(template, baked):
     _, context, project = baked
     before = {p: p.read_bytes() for p in iter_files(project)}
-    run_hook_from_repo_dir(str(ROOT), "post_gen_project", str(project),
+    run_hook_from_repo_dir(str(template), "post_gen_project", str(project),
                            {"cookiecutter": context}, delete_project_on_failure=False)
     assert {p: p.read_bytes() for p in iter_files(project)} == before
 
@@ -166,7 +165,8 @@ def test_deploy_files(baked):
 def test_ruff_passes_on_the_baked_output(baked):
     _, _, project = baked
     result = subprocess.run(
-        [sys.executable, "-m", "ruff", "check", "--no-cache", str(project)],
+        [sys.executable, "-m", "ruff", "check", "--no-cache", "--output-format", "concise",
+         str(project)],
         capture_output=True, text=True, timeout=300, check=False,
     )
     assert result.returncode == 0, result.stdout + result.stderr
@@ -198,11 +198,11 @@ def test_two_regions_get_different_secrets(cookies):
     assert (first / ".env").read_bytes() != (second / ".env").read_bytes()
 
 
-def test_regenerating_over_a_region_keeps_its_env(cookies, cookiecutter_config, tmp_path):
+def test_regenerating_over_a_region_keeps_its_env(template, cookies, cookiecutter_config):
     project = bake_ok(cookies, ANSWER_SETS["kota-bau-bau"])
     env_before = (project / ".env").read_bytes()
     again = cookiecutter(
-        str(ROOT), no_input=True, extra_context=ANSWER_SETS["kota-bau-bau"],
+        str(template), no_input=True, extra_context=ANSWER_SETS["kota-bau-bau"],
         output_dir=str(project.parent), overwrite_if_exists=True,
         config_file=str(cookiecutter_config),
     )
@@ -210,8 +210,8 @@ def test_regenerating_over_a_region_keeps_its_env(cookies, cookiecutter_config, 
     assert (project / ".env").read_bytes() == env_before
 
 
-def test_cli_prints_the_next_steps(tmp_path, cookiecutter_config):
-    result = run_cookiecutter_cli(tmp_path, {}, cookiecutter_config)
+def test_cli_prints_the_next_steps(template, tmp_path, cookiecutter_config):
+    result = run_cookiecutter_cli(template, tmp_path, {}, cookiecutter_config)
     assert result.returncode == 0, result.stderr
     for command in ("cd kabupaten-contoh", "pip install -e '.[test]'", "flask db upgrade",
                     "flask eoffice demo", "flask run"):
@@ -260,10 +260,10 @@ INVALID_CHOICES = [
     INVALID_ANSWERS,
     ids=[f"{field}={answers[field]}" for answers, field, _ in INVALID_ANSWERS],
 )
-def test_invalid_answer_fails_with_one_clear_line(tmp_path, cookiecutter_config, answers, field,
-                                                  fragment):
+def test_invalid_answer_fails_with_one_clear_line(template, tmp_path, cookiecutter_config, answers,
+                                                  field, fragment):
     output = tmp_path / "out"
-    result = run_cookiecutter_cli(output, answers, cookiecutter_config)
+    result = run_cookiecutter_cli(template, output, answers, cookiecutter_config)
     assert result.returncode != 0
     errors = [line for line in result.stderr.splitlines() if line.startswith("ERROR: ")]
     assert len(errors) == 1, result.stderr
@@ -275,10 +275,10 @@ def test_invalid_answer_fails_with_one_clear_line(tmp_path, cookiecutter_config,
 @pytest.mark.parametrize(
     ("answers", "field"), INVALID_CHOICES, ids=[field for _, field in INVALID_CHOICES]
 )
-def test_invalid_choice_is_refused_before_generation(tmp_path, cookiecutter_config, answers,
-                                                     field):
+def test_invalid_choice_is_refused_before_generation(template, tmp_path, cookiecutter_config,
+                                                     answers, field):
     output = tmp_path / "out"
-    result = run_cookiecutter_cli(output, answers, cookiecutter_config)
+    result = run_cookiecutter_cli(template, output, answers, cookiecutter_config)
     assert result.returncode != 0
     assert f"provided for choice variable {field}" in result.stderr
     assert not output.exists() or not any(output.iterdir()), "output folder left behind"

@@ -192,7 +192,8 @@ def test_phone_rejects(pre_hook, phone):
     ("answer", "canonical"),
     [("Asia/Jakarta", "Asia/Jakarta"), ("Asia/Makassar", "Asia/Makassar"),
      ("Asia/Jayapura", "Asia/Jayapura"), ("WIB", "Asia/Jakarta"), ("wita", "Asia/Makassar"),
-     ("Wit", "Asia/Jayapura"), ("asia/jakarta", "Asia/Jakarta"), ("ASIA/MAKASSAR", "Asia/Makassar")],
+     ("Wit", "Asia/Jayapura"), ("asia/jakarta", "Asia/Jakarta"),
+     ("ASIA/MAKASSAR", "Asia/Makassar")],
 )
 def test_timezone_accepts_iana_names_and_aliases_in_any_case(pre_hook, post_hook, answer,
                                                              canonical):
@@ -215,8 +216,9 @@ def test_both_hooks_agree_on_timezones(pre_hook, post_hook):
     assert pre_hook.TIMEZONE_ALIASES == post_hook.TIMEZONE_ALIASES
 
 
-@pytest.mark.parametrize(("locale", "ok"), [("id", True), ("en", True), ("ID", False), ("fr", False),
-                                            ("", False)])
+@pytest.mark.parametrize(
+    ("locale", "ok"), [("id", True), ("en", True), ("ID", False), ("fr", False), ("", False)]
+)
 def test_locale(pre_hook, locale, ok):
     assert (pre_hook.validate_locale(locale) is None) is ok
 

@@ -1,8 +1,18 @@
 """Imports every core model, so metadata (and Alembic autogenerate) sees them all."""
 
+from eoffice.archive.models import Classification
 from eoffice.audit import AuditEvent, AuditHead
 from eoffice.auth.models import User, UserRole
+from eoffice.dispositions.models import Disposition, DispositionInstruction, DispositionRecipient
+from eoffice.files import StoredFile
+from eoffice.letters.models import IncomingLetter, LetterAttachment, LetterRecipient
+from eoffice.numbering import Counter
 from eoffice.org.models import Position, Unit
 from eoffice.staff.models import Golongan, Staff
 
-__all__ = ["AuditEvent", "AuditHead", "Golongan", "Position", "Staff", "Unit", "User", "UserRole"]
+__all__ = [
+    "AuditEvent", "AuditHead", "Classification", "Counter", "Disposition",
+    "DispositionInstruction", "DispositionRecipient", "Golongan", "IncomingLetter",
+    "LetterAttachment", "LetterRecipient", "Position", "Staff", "StoredFile", "Unit", "User",
+    "UserRole",
+]

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from functools import wraps
 
-from flask import abort, current_app
+import sqlalchemy as sa
+from flask import abort, current_app, g
 from flask_login import current_user
 
 ADMIN = "admin"
@@ -21,12 +22,15 @@ ROLES = (ADMIN, PENCATAT, PIMPINAN, PEGAWAI)
 
 CORE_PERMISSIONS: dict[str, set[str]] = {
     ADMIN: {
-        "dashboard.view", "org.view", "org.edit", "staff.view", "staff.view_all", "staff.edit", "staff.import",
-        "staff.export", "users.manage", "audit.view", "profile.view",
+        "dashboard.view", "org.view", "org.edit", "staff.view", "staff.view_all", "staff.edit",
+        "staff.import", "staff.export", "users.manage", "audit.view", "profile.view",
+        "classification.manage", "dispositions.instructions",
     },
-    PENCATAT: {"dashboard.view", "org.view", "profile.view"},
-    PIMPINAN: {"dashboard.view", "org.view", "staff.view", "staff.export", "profile.view"},
-    PEGAWAI: {"dashboard.view", "org.view", "profile.view"},
+    PENCATAT: {"dashboard.view", "org.view", "profile.view", "letters.view", "letters.register",
+               "letters.agenda"},
+    PIMPINAN: {"dashboard.view", "org.view", "staff.view", "staff.export", "profile.view",
+               "letters.view", "letters.agenda"},
+    PEGAWAI: {"dashboard.view", "org.view", "profile.view", "letters.view"},
 }
 
 
@@ -102,3 +106,98 @@ def can_view_staff(user, staff) -> bool:
 
 def can_edit_staff(user, staff=None) -> bool:
     return can(user, "staff.edit")
+
+
+# --- Letters -----------------------------------------------------------------------
+
+def user_position(user):
+    """The position (jabatan) the user holds through their staff record, or None."""
+    staff = getattr(user, "staff", None) if getattr(user, "is_authenticated", False) else None
+    position = staff.position if staff is not None else None
+    return position if position is not None and position.active else None
+
+
+def positions_below(position_id: int) -> set[int]:
+    """The position and every position under it (cached for the request)."""
+    from eoffice.extensions import db
+    from eoffice.org.models import Position
+
+    cache = g.setdefault("_eoffice_positions_below", {})
+    if position_id not in cache:
+        rows = db.session.execute(sa.select(Position.id, Position.parent_id)).all()
+        children: dict[int | None, list[int]] = {}
+        for pid, parent in rows:
+            children.setdefault(parent, []).append(pid)
+        found, stack = set(), [position_id]
+        while stack:
+            current = stack.pop()
+            if current not in found:
+                found.add(current)
+                stack.extend(children.get(current, []))
+        cache[position_id] = found
+    return cache[position_id]
+
+
+def user_unit_id(user) -> int | None:
+    staff = getattr(user, "staff", None)
+    return staff.unit_id if staff is not None else None
+
+
+def letter_access_clause(user):
+    """SQL condition on IncomingLetter: the letters ``user`` may see.
+
+    The one rule used by every list, counter, search, download and PDF:
+
+    - B and T letters: the clerks (pencatat) of the registering unit, the holders
+      of its addressee and copy (tembusan) positions and of every position in its
+      disposition tree, and the heads above any of those positions.
+    - R and SR letters: only the registering clerk, the holders of the explicit
+      addressee positions and the disposition recipients.
+    """
+    from eoffice.dispositions.models import Disposition, DispositionRecipient
+    from eoffice.letters.models import RESTRICTED_LEVELS, IncomingLetter, LetterRecipient
+
+    if not getattr(user, "is_authenticated", False) or not can(user, "letters.view"):
+        return sa.false()
+    position = user_position(user)
+    open_rules = []
+    restricted_rules = [IncomingLetter.registered_by_id == user.id]
+    if can(user, "letters.register") and user_unit_id(user) is not None:
+        open_rules.append(IncomingLetter.registering_unit_id == user_unit_id(user))
+    if position is not None:
+        below = positions_below(position.id)
+        open_rules += [
+            sa.exists().where(LetterRecipient.letter_id == IncomingLetter.id,
+                              LetterRecipient.position_id.in_(below)),
+            sa.exists().where(Disposition.letter_id == IncomingLetter.id,
+                              Disposition.from_position_id.in_(below)),
+            sa.exists().where(DispositionRecipient.disposition_id == Disposition.id,
+                              Disposition.letter_id == IncomingLetter.id,
+                              DispositionRecipient.position_id.in_(below)),
+        ]
+        restricted_rules += [
+            sa.exists().where(LetterRecipient.letter_id == IncomingLetter.id,
+                              LetterRecipient.kind == "to",
+                              LetterRecipient.position_id == position.id),
+            sa.exists().where(DispositionRecipient.disposition_id == Disposition.id,
+                              Disposition.letter_id == IncomingLetter.id,
+                              DispositionRecipient.position_id == position.id),
+            sa.exists().where(Disposition.letter_id == IncomingLetter.id,
+                              Disposition.from_position_id == position.id),
+        ]
+    open_rules.append(IncomingLetter.registered_by_id == user.id)
+    return sa.or_(
+        sa.and_(IncomingLetter.security.not_in(RESTRICTED_LEVELS), sa.or_(*open_rules)),
+        sa.and_(IncomingLetter.security.in_(RESTRICTED_LEVELS), sa.or_(*restricted_rules)),
+    )
+
+
+def can_view_letter(user, letter) -> bool:
+    """The same rule as ``letter_access_clause``, asked for one letter."""
+    from eoffice.extensions import db
+    from eoffice.letters.models import IncomingLetter
+
+    if letter is None:
+        return False
+    return db.session.scalar(sa.select(sa.func.count()).select_from(IncomingLetter).where(
+        IncomingLetter.id == letter.id, letter_access_clause(user))) == 1

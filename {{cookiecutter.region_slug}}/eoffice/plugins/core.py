@@ -12,12 +12,16 @@ hookimpl = pluggy.HookimplMarker("eoffice")
 @hookimpl
 def eoffice_blueprints(app):
     from eoffice.admin import bp as admin_bp
+    from eoffice.archive import bp as archive_bp
     from eoffice.auth import bp as auth_bp
     from eoffice.dashboard import bp as dashboard_bp
+    from eoffice.dispositions import bp as dispositions_bp
+    from eoffice.letters import bp as letters_bp
     from eoffice.org import bp as org_bp
     from eoffice.staff import bp as staff_bp
 
-    return [auth_bp, dashboard_bp, org_bp, staff_bp, admin_bp]
+    return [auth_bp, dashboard_bp, letters_bp, dispositions_bp, org_bp, staff_bp, admin_bp,
+            archive_bp]
 
 
 @hookimpl
@@ -26,9 +30,14 @@ def eoffice_nav_items(user):
 
     return [
         NavItem(_("Dashboard"), "dashboard.index", "speedometer2", "dashboard.view", 10),
+        NavItem(_("Incoming letters"), "letters.index", "envelope", "letters.view", 20),
+        NavItem(_("Dispositions"), "dispositions.index", "diagram-2", "letters.view", 30),
         NavItem(_("Organisation"), "org.index", "diagram-3", "org.view", 60),
         NavItem(_("Staff"), "staff.index", "people", "staff.view", 70),
         NavItem(_("Users"), "admin.users", "person-gear", "users.manage", 90),
+        NavItem(_("Classification"), "archive.index", "tags", "classification.manage", 92),
+        NavItem(_("Instructions"), "dispositions.instructions", "list-check",
+                "dispositions.instructions", 93),
         NavItem(_("Audit log"), "admin.audit_log", "journal-check", "audit.view", 95),
     ]
 
@@ -42,6 +51,24 @@ def eoffice_dashboard_cards(user):
     from eoffice.ui import DashboardCard
 
     cards = []
+    if can(user, "letters.view"):
+        from eoffice.letters.services import queue_counts
+
+        counts = queue_counts(user)
+        cards += [
+            DashboardCard(_("Letters to read"), counts["to_read"], "letters.index", "envelope",
+                          20, (("queue", "to_read"),)),
+            DashboardCard(_("Dispositions to act on"), counts["dispositions_open"],
+                          "dispositions.index", "diagram-2", 21, (("antrian", "open"),)),
+            DashboardCard(_("Overdue"), counts["dispositions_overdue"], "dispositions.index",
+                          "alarm", 22, (("antrian", "overdue"),)),
+            DashboardCard(_("Unread copies"), counts["copies"], "letters.index", "files", 23,
+                          (("queue", "copies"),)),
+        ]
+        if can(user, "letters.register"):
+            cards.append(DashboardCard(_("Letters I registered"), counts["registered_by_me"],
+                                       "letters.index", "envelope-check", 24,
+                                       (("queue", "registered_by_me"),)))
     if can(user, "staff.view"):
         scope = staff_scope(user)
         query = sa.select(sa.func.count()).select_from(Staff).where(Staff.status == "aktif")

@@ -73,6 +73,26 @@ def _session_app(app_config):
         db.engine.dispose()
 
 
+def _connection_bound_session_class():
+    from flask_sqlalchemy.session import Session
+
+    class ConnectionBoundSession(Session):
+        """A session that runs everything on the test's connection.
+
+        Flask-SQLAlchemy's ``get_bind`` picks the app's engine and ignores the
+        session's ``bind``, which would commit for real outside the test's
+        transaction.
+        """
+
+        def get_bind(self, *args, **kwargs):
+            return self.bind
+
+    return ConnectionBoundSession
+
+
+_ConnectionBoundSession = _connection_bound_session_class()
+
+
 @pytest.fixture
 def app(_session_app):
     """The app, in an app context, inside a transaction rolled back after the test."""
@@ -83,7 +103,8 @@ def app(_session_app):
         transaction = connection.begin()
         original = db.session
         db.session = db._make_scoped_session(
-            {"bind": connection, "join_transaction_mode": "create_savepoint"})
+            {"bind": connection, "join_transaction_mode": "create_savepoint",
+             "class_": _ConnectionBoundSession})
         try:
             yield _session_app
         finally:

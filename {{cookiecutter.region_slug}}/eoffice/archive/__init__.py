@@ -1,0 +1,7 @@
+"""Archive rules: classification codes (klasifikasi arsip) and their retention."""
+
+from flask import Blueprint
+
+bp = Blueprint("archive", __name__, template_folder="templates", url_prefix="/admin/klasifikasi")
+
+from eoffice.archive import views  # noqa: E402,F401

@@ -1,0 +1,107 @@
+"""Dispositions (disposisi): instructions that route a letter down the organisation."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import TYPE_CHECKING
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from eoffice.db import TimestampMixin, utcnow
+from eoffice.extensions import db
+
+if TYPE_CHECKING:
+    from eoffice.auth.models import User
+    from eoffice.files import StoredFile
+    from eoffice.letters.models import IncomingLetter
+    from eoffice.org.models import Position
+
+# unread -> read -> in_progress -> done; cancelled by the sender while unread.
+RECIPIENT_STATUSES = ("unread", "read", "in_progress", "done", "cancelled")
+OPEN_STATUSES = ("unread", "read", "in_progress")
+
+disposition_instructions = sa.Table(
+    "disposition_instruction_links", db.metadata,
+    sa.Column("disposition_id", sa.ForeignKey("dispositions.id", ondelete="CASCADE"),
+              primary_key=True),
+    sa.Column("instruction_id", sa.ForeignKey("disposition_instructions.id"), primary_key=True),
+)
+
+
+class DispositionInstruction(db.Model):
+    """A standard instruction ticked on the lembar disposisi (e.g. "Tanggapan dan saran")."""
+
+    __tablename__ = "disposition_instructions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    text: Mapped[str] = mapped_column(sa.String(200), unique=True)
+    active: Mapped[bool] = mapped_column(default=True)
+    sort_order: Mapped[int] = mapped_column(default=0)
+
+
+class Disposition(TimestampMixin, db.Model):
+    """A disposisi written by the holder of ``from_position`` on a letter, to one or
+    more positions below it. A forwarded disposition (re-disposisi) has
+    ``parent_recipient``: the recipient row it was forwarded from."""
+
+    __tablename__ = "dispositions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    letter_id: Mapped[int] = mapped_column(sa.ForeignKey("incoming_letters.id"), index=True)
+    parent_recipient_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("disposition_recipients.id", use_alter=True), index=True)
+    from_position_id: Mapped[int] = mapped_column(sa.ForeignKey("positions.id"), index=True)
+    from_user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"))
+    from_name: Mapped[str] = mapped_column(sa.String(255))
+    note: Mapped[str | None] = mapped_column(sa.Text)
+    due_date: Mapped[dt.date | None]
+
+    letter: Mapped[IncomingLetter] = relationship(back_populates="dispositions")
+    from_position: Mapped[Position] = relationship()
+    from_user: Mapped[User] = relationship()
+    recipients: Mapped[list[DispositionRecipient]] = relationship(
+        back_populates="disposition", cascade="all, delete-orphan",
+        foreign_keys="DispositionRecipient.disposition_id", order_by="DispositionRecipient.id")
+    instructions: Mapped[list[DispositionInstruction]] = relationship(
+        secondary=disposition_instructions, order_by="DispositionInstruction.sort_order")
+    parent_recipient: Mapped[DispositionRecipient | None] = relationship(
+        foreign_keys=[parent_recipient_id], back_populates="forwards")
+
+
+class DispositionRecipient(db.Model):
+    """One position that received a disposition, with its own status and report."""
+
+    __tablename__ = "disposition_recipients"
+    __table_args__ = (
+        sa.UniqueConstraint("disposition_id", "position_id"),
+        sa.Index("ix_disposition_recipients_queue", "position_id", "status"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    disposition_id: Mapped[int] = mapped_column(sa.ForeignKey("dispositions.id",
+                                                              ondelete="CASCADE"), index=True)
+    position_id: Mapped[int] = mapped_column(sa.ForeignKey("positions.id"))
+    status: Mapped[str] = mapped_column(sa.String(12), default="unread")
+    status_changed_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    read_at: Mapped[dt.datetime | None]
+    done_at: Mapped[dt.datetime | None]
+    report: Mapped[str | None] = mapped_column(sa.Text)
+    report_file_id: Mapped[int | None] = mapped_column(sa.ForeignKey("stored_files.id"))
+    report_filename: Mapped[str | None] = mapped_column(sa.String(255))
+    return_note: Mapped[str | None] = mapped_column(sa.Text)
+
+    disposition: Mapped[Disposition] = relationship(back_populates="recipients",
+                                                    foreign_keys=[disposition_id])
+    position: Mapped[Position] = relationship()
+    report_file: Mapped[StoredFile | None] = relationship()
+    forwards: Mapped[list[Disposition]] = relationship(
+        back_populates="parent_recipient", foreign_keys="Disposition.parent_recipient_id")
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in OPEN_STATUSES
+
+    def is_overdue(self, today: dt.date) -> bool:
+        due = self.disposition.due_date
+        return bool(due and self.is_open and due < today)

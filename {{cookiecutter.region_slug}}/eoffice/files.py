@@ -1,0 +1,148 @@
+"""Attachment storage: content-addressed, outside the web root, checked by content.
+
+A file's type is decided by its first bytes (magic numbers), never by its name
+or the browser's claim. Files live under ``instance/files/ab/cd/<sha256>`` and
+are served only by views that check access first (``send_stored``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import os
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import sqlalchemy as sa
+from flask import current_app, send_file
+from flask_babel import lazy_gettext as _l
+from sqlalchemy.orm import Mapped, mapped_column
+
+from eoffice.db import utcnow
+from eoffice.extensions import db
+
+# kind -> (mimetype, extension)
+KINDS = {
+    "pdf": ("application/pdf", "pdf"),
+    "png": ("image/png", "png"),
+    "jpeg": ("image/jpeg", "jpg"),
+}
+DOCUMENT_KINDS = ("pdf", "png", "jpeg")
+
+
+class FileRejected(ValueError):
+    """An upload is refused; the message names the file and the reason."""
+
+
+class StoredFile(db.Model):
+    """One stored content, by its SHA-256. Several attachments may share it."""
+
+    __tablename__ = "stored_files"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    sha256: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    size: Mapped[int]
+    kind: Mapped[str] = mapped_column(sa.String(10))
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+    @property
+    def mimetype(self) -> str:
+        return KINDS[self.kind][0]
+
+    @property
+    def extension(self) -> str:
+        return KINDS[self.kind][1]
+
+
+def sniff(head: bytes) -> str | None:
+    """The kind of a file from its first bytes, or None when it is not allowed."""
+    if head.startswith(b"%PDF-"):
+        return "pdf"
+    if head.startswith(b"\x89PNG\r\n\x1a\n"):
+        return "png"
+    if head.startswith(b"\xff\xd8\xff"):
+        return "jpeg"
+    return None
+
+
+def describe(head: bytes) -> str:
+    """A plain-language guess of what a refused file really is."""
+    stripped = head.lstrip().lower()
+    if head.startswith(b"MZ") or head.startswith(b"\x7fELF") or head.startswith(b"#!"):
+        return str(_l("a program"))
+    if stripped.startswith((b"<!doctype html", b"<html", b"<script", b"<svg", b"<?xml")):
+        return str(_l("a web page (HTML/XML)"))
+    if head.startswith(b"PK\x03\x04"):
+        return str(_l("a ZIP or Office document"))
+    if head.startswith(b"GIF8"):
+        return str(_l("a GIF image"))
+    return str(_l("an unknown type"))
+
+
+def storage_root() -> Path:
+    return Path(current_app.config["UPLOAD_FOLDER"])
+
+
+def path_for(sha256: str) -> Path:
+    return storage_root() / sha256[:2] / sha256[2:4] / sha256
+
+
+@dataclass
+class CheckedUpload:
+    data: bytes
+    kind: str
+    sha256: str
+    filename: str
+
+
+def check_upload(filename: str, data: bytes, allowed: tuple[str, ...] = DOCUMENT_KINDS,
+                 ) -> CheckedUpload:
+    """Check size and content type; raise FileRejected with a clear message."""
+    name = os.path.basename(filename or "berkas")[:200] or "berkas"
+    limit = current_app.config["FILE_MAX_BYTES"]
+    if not data:
+        raise FileRejected(str(_l("%(f)s is empty.", f=name)))
+    if len(data) > limit:
+        raise FileRejected(str(_l("%(f)s is larger than %(n)d MB.", f=name,
+                                  n=limit // (1024 * 1024))))
+    kind = sniff(data[:16])
+    if kind is None or kind not in allowed:
+        labels = ", ".join(KINDS[k][1].upper() for k in allowed)
+        raise FileRejected(str(_l("%(f)s is refused: its content is %(what)s, not %(allowed)s.",
+                                  f=name, what=describe(data[:64]), allowed=labels)))
+    return CheckedUpload(data, kind, hashlib.sha256(data).hexdigest(), name)
+
+
+def store(upload: CheckedUpload) -> StoredFile:
+    """Write the content once (atomically) and return its row."""
+    existing = db.session.scalar(sa.select(StoredFile).where(StoredFile.sha256 == upload.sha256))
+    target = path_for(upload.sha256)
+    if not target.exists():
+        target.parent.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile(dir=target.parent, delete=False) as handle:
+            handle.write(upload.data)
+            temporary = handle.name
+        os.replace(temporary, target)
+    if existing is not None:
+        return existing
+    stored = StoredFile(sha256=upload.sha256, size=len(upload.data), kind=upload.kind)
+    db.session.add(stored)
+    db.session.flush()
+    return stored
+
+
+def read(stored: StoredFile) -> bytes:
+    return path_for(stored.sha256).read_bytes()
+
+
+def send_stored(stored: StoredFile, download_name: str, inline: bool = False):
+    """Serve a stored file: correct type, Content-Disposition, nosniff, no caching by proxies."""
+    name = download_name if download_name.lower().endswith("." + stored.extension) \
+        else f"{download_name}.{stored.extension}"
+    response = send_file(path_for(stored.sha256), mimetype=stored.mimetype,
+                         as_attachment=not inline, download_name=name, max_age=0,
+                         conditional=True, etag=stored.sha256)
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Cache-Control"] = "private, no-store"
+    return response

@@ -1,0 +1,126 @@
+"""Incoming letters (surat masuk)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import TYPE_CHECKING
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from eoffice.db import TimestampMixin
+from eoffice.extensions import db
+
+if TYPE_CHECKING:
+    from eoffice.archive.models import Classification
+    from eoffice.auth.models import User
+    from eoffice.dispositions.models import Disposition
+    from eoffice.files import StoredFile
+    from eoffice.org.models import Position, Unit
+
+# Security level (sifat): biasa, terbatas, rahasia, sangat rahasia.
+SECURITY_LEVELS = ("B", "T", "R", "SR")
+RESTRICTED_LEVELS = ("R", "SR")
+# Speed level (kecepatan).
+SPEED_LEVELS = ("biasa", "penting", "segera", "amat_segera")
+# registered: waiting for / under disposition; filed: no disposition needed (diarsipkan);
+# cancelled: registered in error (the agenda number stays used).
+LETTER_STATUSES = ("registered", "filed", "cancelled")
+
+
+class IncomingLetter(TimestampMixin, db.Model):
+    """A letter received by the region (surat masuk), registered by a clerk
+    (pencatat) with an agenda number, then routed by disposition.
+
+    Never deleted: a letter registered in error is cancelled with a reason.
+    """
+
+    __tablename__ = "incoming_letters"
+    __table_args__ = (
+        sa.UniqueConstraint("agenda_year", "agenda_seq"),
+        sa.Index("ix_incoming_letters_received", "received_date", "id"),
+        sa.Index("ix_incoming_letters_sender_number", "sender_number"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    agenda_number: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    agenda_year: Mapped[int]
+    agenda_seq: Mapped[int]
+    sender: Mapped[str] = mapped_column(sa.String(255), index=True)
+    sender_number: Mapped[str] = mapped_column(sa.String(128))
+    letter_date: Mapped[dt.date]
+    received_date: Mapped[dt.date]
+    subject: Mapped[str] = mapped_column(sa.String(500))
+    summary: Mapped[str | None] = mapped_column(sa.Text)
+    classification_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("classifications.id"), index=True)
+    security: Mapped[str] = mapped_column(sa.String(2), default="B", index=True)
+    speed: Mapped[str] = mapped_column(sa.String(12), default="biasa", index=True)
+    physical_attachments: Mapped[int] = mapped_column(default=0)
+    status: Mapped[str] = mapped_column(sa.String(12), default="registered", index=True)
+    registered_by_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"), index=True)
+    registering_unit_id: Mapped[int | None] = mapped_column(sa.ForeignKey("units.id"),
+                                                            index=True)
+    cancel_reason: Mapped[str | None] = mapped_column(sa.Text)
+    filed_note: Mapped[str | None] = mapped_column(sa.Text)
+
+    classification: Mapped[Classification | None] = relationship()
+    registered_by: Mapped[User] = relationship()
+    registering_unit: Mapped[Unit | None] = relationship()
+    recipients: Mapped[list[LetterRecipient]] = relationship(
+        back_populates="letter", cascade="all, delete-orphan", order_by="LetterRecipient.id")
+    attachments: Mapped[list[LetterAttachment]] = relationship(
+        back_populates="letter", cascade="all, delete-orphan", order_by="LetterAttachment.id")
+    dispositions: Mapped[list[Disposition]] = relationship(
+        back_populates="letter", order_by="Disposition.id")
+
+    @property
+    def is_restricted(self) -> bool:
+        return self.security in RESTRICTED_LEVELS
+
+    @property
+    def addressees(self) -> list[LetterRecipient]:
+        return [r for r in self.recipients if r.kind == "to"]
+
+    @property
+    def copies(self) -> list[LetterRecipient]:
+        return [r for r in self.recipients if r.kind == "cc"]
+
+
+class LetterRecipient(db.Model):
+    """A position the letter is addressed to (``to``) or copied to (``cc``, tembusan).
+
+    ``read_at`` is set when the holder first opens the letter.
+    """
+
+    __tablename__ = "letter_recipients"
+    __table_args__ = (
+        sa.UniqueConstraint("letter_id", "position_id"),
+        sa.Index("ix_letter_recipients_position", "position_id", "kind", "read_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    letter_id: Mapped[int] = mapped_column(sa.ForeignKey("incoming_letters.id",
+                                                         ondelete="CASCADE"), index=True)
+    position_id: Mapped[int] = mapped_column(sa.ForeignKey("positions.id"))
+    kind: Mapped[str] = mapped_column(sa.String(2))  # "to" or "cc"
+    read_at: Mapped[dt.datetime | None]
+    read_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+
+    letter: Mapped[IncomingLetter] = relationship(back_populates="recipients")
+    position: Mapped[Position] = relationship()
+
+
+class LetterAttachment(db.Model):
+    """A scanned file of the letter (PDF, JPG, PNG)."""
+
+    __tablename__ = "letter_attachments"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    letter_id: Mapped[int] = mapped_column(sa.ForeignKey("incoming_letters.id",
+                                                         ondelete="CASCADE"), index=True)
+    file_id: Mapped[int] = mapped_column(sa.ForeignKey("stored_files.id"))
+    filename: Mapped[str] = mapped_column(sa.String(255))
+
+    letter: Mapped[IncomingLetter] = relationship(back_populates="attachments")
+    file: Mapped[StoredFile] = relationship(lazy="joined")

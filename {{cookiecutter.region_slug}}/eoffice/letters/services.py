@@ -1,0 +1,322 @@
+"""Rules of incoming letters, shared by the views, the API and the CLI."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+import sqlalchemy as sa
+from flask import current_app
+from flask_babel import lazy_gettext as _l
+from sqlalchemy.orm import joinedload, selectinload
+
+from eoffice import audit, files, numbering
+from eoffice.archive.models import Classification
+from eoffice.db import utcnow
+from eoffice.extensions import db
+from eoffice.letters.models import (
+    LETTER_STATUSES,
+    SECURITY_LEVELS,
+    SPEED_LEVELS,
+    IncomingLetter,
+    LetterAttachment,
+    LetterRecipient,
+)
+from eoffice.org.models import Position
+from eoffice.security import letter_access_clause, user_position, user_unit_id
+from eoffice.ui import to_local
+
+AGENDA_SERIES = "agenda"
+OBJECT_TYPE = "incoming_letters"
+
+
+class LetterError(ValueError):
+    """Errors by field; ``errors`` maps a field name to a message."""
+
+    def __init__(self, errors: dict[str, str]):
+        super().__init__("; ".join(f"{k}: {v}" for k, v in errors.items()))
+        self.errors = errors
+
+
+def today_local() -> dt.date:
+    return to_local(utcnow()).date()
+
+
+@dataclass
+class LetterInput:
+    sender: str
+    sender_number: str
+    letter_date: dt.date | None
+    received_date: dt.date | None
+    subject: str
+    summary: str = ""
+    classification_id: int | None = None
+    security: str = "B"
+    speed: str = "biasa"
+    physical_attachments: int = 0
+    to_positions: list[int] = field(default_factory=list)
+    cc_positions: list[int] = field(default_factory=list)
+    uploads: list[tuple[str, bytes]] = field(default_factory=list)  # (filename, content)
+    confirm_duplicate: bool = False
+
+
+def find_duplicates(sender: str, sender_number: str, year: int,
+                    exclude_id: int | None = None) -> list[IncomingLetter]:
+    """Letters of the same year with the same sender and sender's number."""
+    query = sa.select(IncomingLetter).where(
+        sa.func.lower(IncomingLetter.sender) == sender.strip().lower(),
+        sa.func.lower(IncomingLetter.sender_number) == sender_number.strip().lower(),
+        IncomingLetter.agenda_year == year)
+    if exclude_id:
+        query = query.where(IncomingLetter.id != exclude_id)
+    return list(db.session.scalars(query))
+
+
+def check_input(data: LetterInput) -> tuple[dict[str, str], list[files.CheckedUpload]]:
+    errors: dict[str, str] = {}
+    today = today_local()
+    if not data.sender.strip():
+        errors["sender"] = str(_l("Who sent the letter?"))
+    if not data.sender_number.strip():
+        errors["sender_number"] = str(_l("The sender's letter number is required."))
+    if not data.subject.strip():
+        errors["subject"] = str(_l("The subject (perihal) is required."))
+    if data.letter_date is None:
+        errors["letter_date"] = str(_l("The letter date is required."))
+    elif data.letter_date > today:
+        errors["letter_date"] = str(_l("The letter date is in the future."))
+    if data.received_date is None:
+        errors["received_date"] = str(_l("The date received is required."))
+    elif data.received_date > today:
+        errors["received_date"] = str(_l("The date received is in the future."))
+    elif data.letter_date and data.received_date < data.letter_date:
+        errors["received_date"] = str(_l("A letter cannot be received before it was written."))
+    if data.security not in SECURITY_LEVELS:
+        errors["security"] = str(_l("Unknown security level."))
+    if data.speed not in SPEED_LEVELS:
+        errors["speed"] = str(_l("Unknown speed level."))
+    if data.physical_attachments < 0 or data.physical_attachments > 10000:
+        errors["physical_attachments"] = str(_l("Between 0 and 10000."))
+    if data.classification_id is not None:
+        item = db.session.get(Classification, data.classification_id)
+        if item is None or not item.active:
+            errors["classification_id"] = str(_l("Choose an active classification code."))
+    if not data.to_positions:
+        errors["to_positions"] = str(_l("Choose at least one addressee position."))
+    wanted = set(data.to_positions) | set(data.cc_positions)
+    if wanted:
+        found = set(db.session.scalars(sa.select(Position.id).where(
+            Position.id.in_(wanted), Position.active.is_(True))))
+        if wanted - found:
+            errors["to_positions"] = str(_l("An addressee or copy position does not exist."))
+    if set(data.to_positions) & set(data.cc_positions):
+        errors["cc_positions"] = str(_l("A position cannot be both addressee and copy."))
+    checked: list[files.CheckedUpload] = []
+    problems = []
+    for filename, content in data.uploads:
+        try:
+            checked.append(files.check_upload(filename, content))
+        except files.FileRejected as exc:
+            problems.append(str(exc))
+    if problems:
+        errors["files"] = " ".join(problems)
+    return errors, checked
+
+
+def register_letter(data: LetterInput, *, actor) -> IncomingLetter:
+    """Register an incoming letter and issue its agenda number, in one transaction.
+
+    Raises LetterError (nothing saved) for wrong input, or with the key
+    ``duplicate`` when the same sender and number were registered this year and
+    the clerk has not confirmed.
+    """
+    errors, uploads = check_input(data)
+    if errors:
+        raise LetterError(errors)
+    year = data.received_date.year
+    if not data.confirm_duplicate:
+        duplicates = find_duplicates(data.sender, data.sender_number, year)
+        if duplicates:
+            raise LetterError({"duplicate": str(_l(
+                "%(s)s number %(n)s was already registered this year as agenda %(a)s. "
+                "Register it again anyway?", s=data.sender.strip(), n=data.sender_number.strip(),
+                a=", ".join(d.agenda_number for d in duplicates)))})
+    actor_id, unit_id = actor.id, user_unit_id(actor)
+    numbering.begin_write()
+    seq = numbering.next_value(AGENDA_SERIES, str(year))
+    agenda_number = numbering.format_number(current_app.config["AGENDA_PATTERN"], seq,
+                                            data.received_date)
+    letter = IncomingLetter(
+        agenda_number=agenda_number, agenda_year=year, agenda_seq=seq,
+        sender=data.sender.strip(), sender_number=data.sender_number.strip(),
+        letter_date=data.letter_date, received_date=data.received_date,
+        subject=data.subject.strip(), summary=(data.summary or "").strip() or None,
+        classification_id=data.classification_id, security=data.security, speed=data.speed,
+        physical_attachments=data.physical_attachments, registered_by_id=actor_id,
+        registering_unit_id=unit_id,
+    )
+    letter.recipients = [LetterRecipient(position_id=p, kind="to") for p in data.to_positions] + [
+        LetterRecipient(position_id=p, kind="cc") for p in data.cc_positions]
+    for upload in uploads:
+        stored = files.store(upload)
+        letter.attachments.append(LetterAttachment(file=stored, filename=upload.filename))
+    db.session.add(letter)
+    db.session.flush()
+    audit.record("letter.registered", letter, actor=actor, data={
+        "agenda_number": agenda_number, "files": len(uploads),
+        "duplicate_confirmed": bool(data.confirm_duplicate)})
+    return letter
+
+
+def mark_read(letter: IncomingLetter, user) -> bool:
+    """The holder of an addressee or copy position opens the letter: it becomes read."""
+    position = user_position(user)
+    if position is None:
+        return False
+    changed = False
+    for recipient in letter.recipients:
+        if recipient.position_id == position.id and recipient.read_at is None:
+            recipient.read_at, recipient.read_by_id = utcnow(), user.id
+            audit.record("letter.read", letter, actor=user,
+                         data={"position": position.name, "kind": recipient.kind})
+            changed = True
+    return changed
+
+
+def can_cancel(letter: IncomingLetter, user) -> bool:
+    from eoffice.security import can
+
+    return letter.status != "cancelled" and can(user, "letters.register") and (
+        letter.registered_by_id == user.id or letter.registering_unit_id == user_unit_id(user))
+
+
+def cancel_letter(letter: IncomingLetter, reason: str, *, actor) -> None:
+    if not can_cancel(letter, actor):
+        raise LetterError({"reason": str(_l("You may not cancel this letter."))})
+    if not (reason or "").strip():
+        raise LetterError({"reason": str(_l("Give the reason for cancelling."))})
+    letter.status, letter.cancel_reason = "cancelled", reason.strip()
+    audit.record("letter.cancelled", letter, actor=actor, data={"reason": reason.strip()})
+
+
+def addressee_position_of(letter: IncomingLetter, user) -> Position | None:
+    """The addressee position of ``letter`` that ``user`` holds, if any."""
+    position = user_position(user)
+    if position is None:
+        return None
+    if any(r.kind == "to" and r.position_id == position.id for r in letter.recipients):
+        return position
+    return None
+
+
+def file_letter(letter: IncomingLetter, note: str, *, actor) -> None:
+    """The head decides no disposition is needed: the letter is filed (diarsipkan)."""
+    if letter.status != "registered" or addressee_position_of(letter, actor) is None:
+        raise LetterError({"note": str(_l("Only the addressee can file this letter."))})
+    if letter.dispositions:
+        raise LetterError({"note": str(_l("The letter already has dispositions."))})
+    letter.status, letter.filed_note = "filed", (note or "").strip() or None
+    audit.record("letter.filed", letter, actor=actor, data={"note": letter.filed_note})
+
+
+# --- Lists ---------------------------------------------------------------------------
+
+@dataclass
+class LetterFilter:
+    q: str = ""
+    date_from: dt.date | None = None
+    date_to: dt.date | None = None
+    classification_id: int | None = None
+    security: str = ""
+    speed: str = ""
+    status: str = ""
+    sender: str = ""
+    queue: str = ""  # to_read, copies, registered_by_me
+
+
+def visible_letters(user) -> sa.Select:
+    return sa.select(IncomingLetter).where(letter_access_clause(user))
+
+
+def letter_query(filters: LetterFilter, user) -> sa.Select:
+    query = visible_letters(user).options(
+        joinedload(IncomingLetter.classification),
+        selectinload(IncomingLetter.recipients).joinedload(LetterRecipient.position),
+    )
+    if filters.q:
+        term = f"%{filters.q.strip()}%"
+        query = query.where(sa.or_(
+            IncomingLetter.subject.ilike(term), IncomingLetter.sender.ilike(term),
+            IncomingLetter.sender_number.ilike(term), IncomingLetter.agenda_number.ilike(term),
+            IncomingLetter.summary.ilike(term)))
+    if filters.date_from:
+        query = query.where(IncomingLetter.received_date >= filters.date_from)
+    if filters.date_to:
+        query = query.where(IncomingLetter.received_date <= filters.date_to)
+    if filters.classification_id:
+        code = db.session.scalar(sa.select(Classification.code).where(
+            Classification.id == filters.classification_id))
+        if code:
+            query = query.join(Classification, IncomingLetter.classification_id ==
+                               Classification.id).where(sa.or_(
+                                   Classification.code == code,
+                                   Classification.code.like(code + ".%")))
+    if filters.security in SECURITY_LEVELS:
+        query = query.where(IncomingLetter.security == filters.security)
+    if filters.speed in SPEED_LEVELS:
+        query = query.where(IncomingLetter.speed == filters.speed)
+    if filters.status in LETTER_STATUSES:
+        query = query.where(IncomingLetter.status == filters.status)
+    if filters.sender:
+        query = query.where(IncomingLetter.sender.ilike(f"%{filters.sender.strip()}%"))
+    position = user_position(user)
+    if filters.queue in ("to_read", "copies"):
+        kind = "to" if filters.queue == "to_read" else "cc"
+        query = query.where(sa.exists().where(
+            LetterRecipient.letter_id == IncomingLetter.id, LetterRecipient.kind == kind,
+            LetterRecipient.read_at.is_(None),
+            LetterRecipient.position_id == (position.id if position else -1)),
+            IncomingLetter.status == "registered")
+    elif filters.queue == "registered_by_me":
+        query = query.where(IncomingLetter.registered_by_id == user.id)
+    return query.order_by(IncomingLetter.received_date.desc(), IncomingLetter.id.desc())
+
+
+def queue_counts(user) -> dict[str, int]:
+    """Counters for the dashboard: letters to read, unread copies, registered by me."""
+    from eoffice.dispositions.services import disposition_queue_counts
+
+    position = user_position(user)
+    pid = position.id if position else -1
+    unread = sa.select(sa.func.count()).select_from(IncomingLetter).join(LetterRecipient).where(
+        LetterRecipient.position_id == pid, LetterRecipient.read_at.is_(None),
+        IncomingLetter.status == "registered", letter_access_clause(user))
+    to_read = db.session.scalar(unread.where(LetterRecipient.kind == "to"))
+    copies = db.session.scalar(unread.where(LetterRecipient.kind == "cc"))
+    mine = db.session.scalar(sa.select(sa.func.count()).select_from(IncomingLetter).where(
+        IncomingLetter.registered_by_id == user.id))
+    counts = {"to_read": to_read or 0, "copies": copies or 0, "registered_by_me": mine or 0}
+    counts.update(disposition_queue_counts(user))
+    return counts
+
+
+def recent_senders(limit: int = 300) -> list[str]:
+    """Distinct earlier senders, most recent first, for suggestions."""
+    rows = db.session.execute(
+        sa.select(IncomingLetter.sender, sa.func.max(IncomingLetter.id).label("last"))
+        .group_by(IncomingLetter.sender).order_by(sa.desc("last")).limit(limit))
+    return [r.sender for r in rows]
+
+
+def timeline(letter: IncomingLetter) -> list[audit.AuditEvent]:
+    return audit.events_for(OBJECT_TYPE, letter.id)
+
+
+def agenda_rows(user, date_from: dt.date, date_to: dt.date) -> list[IncomingLetter]:
+    """The agenda book: letters received in the range that the user may see, in order."""
+    query = visible_letters(user).options(
+        joinedload(IncomingLetter.classification),
+        selectinload(IncomingLetter.recipients).joinedload(LetterRecipient.position),
+    ).where(IncomingLetter.received_date >= date_from, IncomingLetter.received_date <= date_to)
+    return list(db.session.scalars(query.order_by(IncomingLetter.agenda_year,
+                                                  IncomingLetter.agenda_seq)))

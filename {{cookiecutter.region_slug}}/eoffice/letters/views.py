@@ -1,0 +1,248 @@
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+
+from flask import Response, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from eoffice import files
+from eoffice.archive import services as archive_services
+from eoffice.dispositions import services as disposition_services
+from eoffice.extensions import db
+from eoffice.letters import bp, services
+from eoffice.letters.forms import (
+    AgendaForm,
+    IncomingLetterForm,
+    LetterFilterForm,
+    NoteForm,
+    ReasonForm,
+)
+from eoffice.letters.models import IncomingLetter, LetterAttachment
+from eoffice.org.services import position_choices
+from eoffice.pdf import pdf_response, render_pdf
+from eoffice.security import can_view_letter, permission_required, user_position
+
+QUEUES = {"to_read", "copies", "registered_by_me"}
+
+
+def get_visible_letter(letter_id: int) -> IncomingLetter:
+    """The letter, or 404 when it does not exist or the user may not see it."""
+    letter = db.session.get(IncomingLetter, letter_id)
+    if letter is None or not can_view_letter(current_user, letter):
+        abort(404)
+    return letter
+
+
+def _filters(form: LetterFilterForm) -> services.LetterFilter:
+    return services.LetterFilter(
+        q=(form.q.data or "").strip(), date_from=form.date_from.data, date_to=form.date_to.data,
+        classification_id=form.classification_id.data, security=form.security.data or "",
+        speed=form.speed.data or "", status=form.status.data or "",
+        sender=(form.sender.data or "").strip(),
+        queue=form.queue.data if form.queue.data in QUEUES else "")
+
+
+@bp.route("/")
+@permission_required("letters.view")
+def index():
+    form = LetterFilterForm(request.args)
+    form.classification_id.choices = [("", _("All"))] + archive_services.choices()
+    form.validate()
+    for name in ("date_from", "date_to"):
+        if getattr(form, name).errors:
+            getattr(form, name).data = None
+    query = services.letter_query(_filters(form), current_user)
+    page = db.paginate(query, max_per_page=100)
+    args = {k: v for k, v in request.args.items() if k != "page" and v}
+    return render_template("letters/index.html", form=form, page=page, args=args,
+                           queue=form.queue.data)
+
+
+def _letter_form() -> IncomingLetterForm:
+    form = IncomingLetterForm()
+    if request.method == "GET":
+        form.received_date.data = services.today_local()
+    form.classification_id.choices = [("", "-")] + archive_services.choices()
+    choices = position_choices()
+    form.to_positions.choices = choices
+    form.cc_positions.choices = choices
+    return form
+
+
+@bp.route("/baru", methods=["GET", "POST"])
+@permission_required("letters.register")
+def create():
+    form = _letter_form()
+    duplicate_warning = None
+    if form.validate_on_submit():
+        data = services.LetterInput(
+            sender=form.sender.data, sender_number=form.sender_number.data,
+            letter_date=form.letter_date.data, received_date=form.received_date.data,
+            subject=form.subject.data, summary=form.summary.data or "",
+            classification_id=form.classification_id.data, security=form.security.data,
+            speed=form.speed.data, physical_attachments=form.physical_attachments.data or 0,
+            to_positions=form.to_positions.data, cc_positions=form.cc_positions.data,
+            uploads=[(f.filename or "", f.read()) for f in form.files.data or [] if f],
+            confirm_duplicate=form.confirm_duplicate.data)
+        try:
+            letter = services.register_letter(data, actor=current_user)
+        except services.LetterError as exc:
+            db.session.rollback()
+            duplicate_warning = exc.errors.pop("duplicate", None)
+            for name, message in exc.errors.items():
+                getattr(form, name).errors = [*getattr(form, name).errors, message]
+            if data.uploads and "files" not in exc.errors:
+                form.files.errors = [_("Choose the files again: files are not kept when "
+                                       "the form is shown again.")]
+        else:
+            db.session.commit()
+            flash(_("Letter registered with agenda number %(n)s.", n=letter.agenda_number),
+                  "success")
+            return redirect(url_for("letters.detail", letter_id=letter.id))
+    return render_template("letters/form.html", form=form, senders=services.recent_senders(),
+                           duplicate_warning=duplicate_warning)
+
+
+@bp.route("/<int:letter_id>")
+@permission_required("letters.view")
+def detail(letter_id: int):
+    letter = get_visible_letter(letter_id)
+    if services.mark_read(letter, current_user):
+        db.session.commit()
+        letter = get_visible_letter(letter_id)
+    position = user_position(current_user)
+    my_recipient = disposition_services.open_recipient_for(letter, position) if position else None
+    if my_recipient is not None and my_recipient.status == "unread":
+        disposition_services.mark_recipient_read(my_recipient, current_user)
+        db.session.commit()
+    return render_template(
+        "letters/detail.html", letter=letter,
+        tree=disposition_services.disposition_tree(letter),
+        events=services.timeline(letter),
+        is_addressee=services.addressee_position_of(letter, current_user) is not None,
+        can_cancel=services.can_cancel(letter, current_user),
+        my_recipient=my_recipient, my_position=position,
+        today=services.today_local(), cancel_form=ReasonForm(), file_form=NoteForm())
+
+
+@bp.route("/<int:letter_id>/berkas/<int:attachment_id>")
+@permission_required("letters.view")
+def attachment(letter_id: int, attachment_id: int):
+    letter = get_visible_letter(letter_id)
+    item = db.session.get(LetterAttachment, attachment_id)
+    if item is None or item.letter_id != letter.id:
+        abort(404)
+    return files.send_stored(item.file, item.filename, inline=request.args.get("inline") == "1")
+
+
+@bp.route("/<int:letter_id>/batal", methods=["POST"])
+@permission_required("letters.register")
+def cancel(letter_id: int):
+    letter = get_visible_letter(letter_id)
+    form = ReasonForm()
+    if not form.validate_on_submit():
+        flash(_("Give the reason for cancelling."), "danger")
+        return redirect(url_for("letters.detail", letter_id=letter.id))
+    try:
+        services.cancel_letter(letter, form.reason.data, actor=current_user)
+    except services.LetterError as exc:
+        db.session.rollback()
+        flash(" ".join(exc.errors.values()), "danger")
+    else:
+        db.session.commit()
+        flash(_("The letter was cancelled; its agenda number stays used."), "info")
+    return redirect(url_for("letters.detail", letter_id=letter.id))
+
+
+@bp.route("/<int:letter_id>/arsipkan", methods=["POST"])
+@permission_required("letters.view")
+def file_letter(letter_id: int):
+    letter = get_visible_letter(letter_id)
+    form = NoteForm()
+    if form.validate_on_submit():
+        try:
+            services.file_letter(letter, form.note.data, actor=current_user)
+        except services.LetterError as exc:
+            db.session.rollback()
+            flash(" ".join(exc.errors.values()), "danger")
+        else:
+            db.session.commit()
+            flash(_("Filed: no disposition needed."), "success")
+    return redirect(url_for("letters.detail", letter_id=letter.id))
+
+
+@bp.route("/<int:letter_id>/lembar-disposisi.pdf")
+@permission_required("letters.view")
+def disposition_sheet(letter_id: int):
+    letter = get_visible_letter(letter_id)
+    tree = disposition_services.disposition_tree(letter)
+    instructions = disposition_services.active_instructions()
+    data = render_pdf("pdf/lembar_disposisi.html", letter=letter, tree=tree,
+                      instructions=instructions)
+    return pdf_response(data, f"lembar-disposisi-{letter.agenda_number.replace('/', '-')}.pdf")
+
+
+@bp.route("/agenda")
+@permission_required("letters.agenda")
+def agenda():
+    form = AgendaForm(request.args)
+    today = services.today_local()
+    if not request.args:
+        form.date_from.data, form.date_to.data = today.replace(day=1), today
+    rows = None
+    if request.args and form.validate():
+        if form.date_from.data > form.date_to.data:
+            form.date_to.errors = [_("The end date is before the start date.")]
+        elif (form.date_to.data - form.date_from.data).days > 366:
+            form.date_to.errors = [_("Choose at most one year.")]
+        else:
+            rows = services.agenda_rows(current_user, form.date_from.data, form.date_to.data)
+            fmt = request.args.get("format", "html")
+            if fmt in ("pdf", "csv", "xlsx"):
+                return _agenda_export(fmt, rows, form.date_from.data, form.date_to.data)
+    return render_template("letters/agenda.html", form=form, rows=rows)
+
+
+AGENDA_COLUMNS = ["No. Agenda", "Tanggal Diterima", "Pengirim", "Nomor Surat", "Tanggal Surat",
+                  "Perihal", "Klasifikasi", "Sifat", "Kecepatan", "Kepada", "Status"]
+
+
+def agenda_record(letter: IncomingLetter) -> list[str]:
+    return [letter.agenda_number, letter.received_date.isoformat(), letter.sender,
+            letter.sender_number, letter.letter_date.isoformat(), letter.subject,
+            letter.classification.code if letter.classification else "", letter.security,
+            letter.speed, "; ".join(r.position.name for r in letter.addressees), letter.status]
+
+
+def _agenda_export(fmt: str, rows, date_from: dt.date, date_to: dt.date):
+    name = f"buku-agenda-{date_from.isoformat()}-{date_to.isoformat()}"
+    if fmt == "pdf":
+        data = render_pdf("pdf/agenda.html", rows=rows, date_from=date_from, date_to=date_to)
+        return pdf_response(data, name + ".pdf")
+    if fmt == "csv":
+        buffer = io.StringIO()
+        writer = csv.writer(buffer)
+        writer.writerow(AGENDA_COLUMNS)
+        for letter in rows:
+            writer.writerow([_csv_safe(v) for v in agenda_record(letter)])
+        return Response("\ufeff" + buffer.getvalue(), mimetype="text/csv; charset=utf-8",
+                        headers={"Content-Disposition": f'attachment; filename="{name}.csv"'})
+    from openpyxl import Workbook
+
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet("Buku Agenda")
+    sheet.append(AGENDA_COLUMNS)
+    for letter in rows:
+        sheet.append([_csv_safe(v) for v in agenda_record(letter)])
+    out = io.BytesIO()
+    workbook.save(out)
+    return Response(out.getvalue(), headers={
+        "Content-Disposition": f'attachment; filename="{name}.xlsx"'},
+        mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+
+
+def _csv_safe(value: str) -> str:
+    return "'" + value if value[:1] in ("=", "+", "-", "@") else value

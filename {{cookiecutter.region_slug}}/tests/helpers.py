@@ -1,0 +1,46 @@
+"""Helpers for reading pages in tests."""
+
+from __future__ import annotations
+
+import html
+import re
+from html.parser import HTMLParser
+
+
+def page_text(response) -> str:
+    """The response body with HTML entities decoded (``&#39;`` -> ``'``)."""
+    return html.unescape(response.get_data(as_text=True))
+
+
+class FormCollector(HTMLParser):
+    """Collects every <form> with its method and the names/values of its inputs."""
+
+    def __init__(self):
+        super().__init__()
+        self.forms: list[dict] = []
+        self._current: dict | None = None
+
+    def handle_starttag(self, tag, attrs):
+        attributes = dict(attrs)
+        if tag == "form":
+            self._current = {"method": (attributes.get("method") or "get").lower(),
+                             "action": attributes.get("action"), "inputs": {}}
+            self.forms.append(self._current)
+        elif tag == "input" and self._current is not None and attributes.get("name"):
+            self._current["inputs"][attributes["name"]] = attributes.get("value")
+
+    def handle_endtag(self, tag):
+        if tag == "form":
+            self._current = None
+
+
+def forms_of(response) -> list[dict]:
+    collector = FormCollector()
+    collector.feed(response.get_data(as_text=True))
+    return collector.forms
+
+
+def csrf_token_of(response) -> str:
+    match = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', response.get_data(as_text=True))
+    assert match, "no csrf_token on the page"
+    return match.group(1)
