@@ -6,6 +6,10 @@
 - A timezone answered in another letter case (``asia/makassar``) is written to
   ``region.toml`` under its IANA name.
 - Files that the chosen options do not use are pruned (``UNUSED_BY_OPTION``).
+- ``.eoffice-core.json`` records the SHA-256 of every core file (``eoffice/``,
+  ``migrations/``) and the core version, so ``flask eoffice doctor`` can tell a
+  region whose core was edited. It is written after every generation and update,
+  from the files just generated, by the core's own ``eoffice/maintenance/integrity.py``.
 - The next steps are printed, in Bahasa Indonesia.
 
 The module is imported un-rendered by the template's unit tests, so the
@@ -14,6 +18,7 @@ cookiecutter placeholder lives only inside ``load_answers``.
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import os
 import re
@@ -131,6 +136,23 @@ def prune(project_dir: Path, relative_paths: list[str]) -> list[Path]:
     return removed
 
 
+def record_core_files(project_dir: Path) -> bool:
+    """Write .eoffice-core.json with the core's own code; False when there is no core."""
+    module_path = project_dir / "eoffice" / "maintenance" / "integrity.py"
+    if not module_path.is_file():
+        return False
+    spec = importlib.util.spec_from_file_location("eoffice_core_integrity", module_path)
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # dataclasses look their module up while loading
+    try:
+        spec.loader.exec_module(module)
+        module.write_record(project_dir)
+    finally:
+        sys.modules.pop(spec.name, None)
+    return True
+
+
 def next_steps(answers: dict) -> str:
     slug = answers.get("region_slug", ".")
     lines = [
@@ -145,7 +167,7 @@ def next_steps(answers: dict) -> str:
     if answers.get("database") == "postgresql":
         lines.append("  # sesuaikan DATABASE_URL di .env (pengguna, kata sandi, nama basis data)")
     lines += [
-        "  flask db upgrade",
+        "  flask db upgrade heads  # migrasi inti dan migrasi lokal (local/migrations)",
         "  flask eoffice demo      # mengisi data contoh dan menampilkan akun demo",
         "  flask run               # buka http://127.0.0.1:5000",
         "",
@@ -161,6 +183,7 @@ def main() -> int:
     write_env_if_absent(project_dir, answers.get("database", "sqlite"))
     normalize_region_timezone(project_dir / "region.toml", str(answers.get("timezone", "")))
     prune(project_dir, paths_to_prune(answers))
+    record_core_files(project_dir)
     print(next_steps(answers))
     return 0
 

@@ -65,8 +65,8 @@ say "Memasang aplikasi ke build/demo/$SLUG/.venv (pip install -e .)"
 pip_install_once "$APP_DIR/.venv" pyproject.toml -e .
 
 export FLASK_APP=wsgi:app
-say "Menyiapkan basis data (flask db upgrade)"
-.venv/bin/flask db upgrade
+say "Menyiapkan basis data (flask db upgrade heads)"
+.venv/bin/flask db upgrade heads
 say "Mengisi data demo (flask eoffice demo)"
 .venv/bin/flask eoffice demo
 

@@ -45,7 +45,9 @@ check_python() {
         || die "$("$PYTHON" --version 2>&1) terlalu lama: perlu Python 3.11 atau lebih baru"
 }
 
-# ensure_packages NAME...: apt-get install the missing ones (apt-get update once, only if needed).
+# ensure_packages NAME...: apt-get install the missing ones (apt-get update once, only if needed);
+# INSTALLED_PACKAGES tells the caller what was installed.
+INSTALLED_PACKAGES=""
 ensure_packages() {
     local missing=() name
     for name in "$@"; do
@@ -63,6 +65,7 @@ ensure_packages() {
     as_root env DEBIAN_FRONTEND=noninteractive apt-get update -q
     as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends \
         "${missing[@]}"
+    # shellcheck disable=SC2034 # read by the scripts that source this file
     INSTALLED_PACKAGES="${missing[*]}"
 }
 

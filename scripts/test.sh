@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# shellcheck disable=SC2317 # some functions run only through trap or run_stage
 # Every test, in one command, on a fresh Debian/Ubuntu machine with Python 3.11+:
 #
 #   bash scripts/test.sh
@@ -32,9 +33,13 @@ PG_DATA=""
 PG_BIN=""
 PG_URL=""
 BAKED=""
-INSTALLED_PACKAGES=""
+LOG_DIR="$ROOT/build/test-logs"
 SUMMARY=()
 FAILED=0
+STAGE_NO=0
+TOTAL_PASSED=0
+TOTAL_FAILED=0
+TOTAL_SKIPPED=0
 
 SYSTEM_PACKAGES=(python3-venv git chromium postgresql poppler-utils libpango-1.0-0
                  libpangoft2-1.0-0)
@@ -89,8 +94,12 @@ stop_postgres() {
 
 start_postgres() {
     local initdb
-    initdb="$(ls -d /usr/lib/postgresql/15/bin/initdb 2>/dev/null \
-        || ls -d /usr/lib/postgresql/*/bin/initdb 2>/dev/null | sort -V | tail -n 1)"
+    # PostgreSQL 15 (Debian 12) when present, else the newest installed major version.
+    initdb=/usr/lib/postgresql/15/bin/initdb
+    if [ ! -x "$initdb" ]; then
+        initdb="$(printf '%s\n' /usr/lib/postgresql/*/bin/initdb | sort -V | tail -n 1)"
+    fi
+    [ -x "$initdb" ] || initdb=""
     [ -n "$initdb" ] || die "PostgreSQL tidak ditemukan (apt-get install postgresql)"
     PG_BIN="$(dirname "$initdb")"
     if port_in_use "$PG_PORT"; then
@@ -115,17 +124,35 @@ start_postgres() {
 
 # --- 4. test stages ---------------------------------------------------------------------------
 
-# run_stage NAME DIR COMMAND...: runs a pytest command, records PASS/FAIL; exit 5 (no test) fails.
+# count WORD LOG: the number before WORD on pytest's closing line in LOG (0 if absent).
+count() {
+    local line number
+    line="$(grep -E '[0-9]+ (passed|failed|errors?|skipped|deselected)' "$2" | tail -n 1 || true)"
+    number="$(printf '%s' "$line" | grep -Eo "[0-9]+ $1" | grep -Eo '[0-9]+' | head -n 1 || true)"
+    printf '%s' "${number:-0}"
+}
+
+# run_stage NAME DIR COMMAND...: run one pytest command, record PASS/FAIL and its counts.
+# Any non-zero exit fails the stage, pytest's 5 (no test collected) included.
 run_stage() {
-    local name="$1" dir="$2" start rc
+    local name="$1" dir="$2" start rc log
     shift 2
+    STAGE_NO=$((STAGE_NO + 1))
+    log="$LOG_DIR/stage-$STAGE_NO.log"
     say "Tahap: $name"
     start=$SECONDS
     set +e
-    (cd "$dir" && "$@")
-    rc=$?
+    (cd "$dir" && "$@") 2>&1 | tee "$log"
+    rc=${PIPESTATUS[0]}
     set -e
-    local took=$((SECONDS - start))
+    local took=$((SECONDS - start)) passed failed errors skipped
+    passed="$(count passed "$log")"
+    failed="$(count failed "$log")"
+    errors="$(count 'errors?' "$log")"
+    skipped="$(count skipped "$log")"
+    TOTAL_PASSED=$((TOTAL_PASSED + ${passed:-0}))
+    TOTAL_FAILED=$((TOTAL_FAILED + ${failed:-0} + ${errors:-0}))
+    TOTAL_SKIPPED=$((TOTAL_SKIPPED + ${skipped:-0}))
     if [ "$rc" -eq 0 ]; then
         SUMMARY+=("LULUS  $name (${took} dtk)")
     else
@@ -165,6 +192,8 @@ baked_pytest_postgres() {
 main() {
     setup
     start_postgres
+    rm -rf "$LOG_DIR"
+    mkdir -p "$LOG_DIR"
 
     run_stage "tes template (tests/)" "$ROOT" "$VENV/bin/python" -m pytest -q tests
 
@@ -181,13 +210,16 @@ main() {
         FAILED=1
     fi
 
-    printf '\n==> Ringkasan\n'
+    printf '\n==> Ringkasan (log per tahap: build/test-logs/)\n'
     printf '  %s\n' "${SUMMARY[@]}"
     if [ "$FAILED" -ne 0 ]; then
         printf 'HASIL: ada tahap yang GAGAL\n'
-        exit 1
+    else
+        printf 'HASIL: semua tahap LULUS\n'
     fi
-    printf 'HASIL: semua tahap LULUS\n'
+    printf 'total: %d passed, %d failed, %d skipped\n' \
+        "$TOTAL_PASSED" "$TOTAL_FAILED" "$TOTAL_SKIPPED"
+    exit "$FAILED"
 }
 
 main "$@"

@@ -49,6 +49,10 @@ def register_extensions(app: Flask) -> None:
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(REGION_ROOT / "migrations"))
+    from eoffice.maintenance.schema import normalise_version_locations
+
+    if normalise_version_locations not in migrate.configure_callbacks:
+        migrate.configure(normalise_version_locations)
     csrf.init_app(app)
     bootstrap.init_app(app)
     babel.init_app(app, locale_selector=i18n.select_locale,
@@ -73,13 +77,17 @@ def register_blueprints(app: Flask) -> None:
 
 def register_templates(app: Flask) -> None:
     """Local template overrides (local/templates) win over the core's templates."""
-    from jinja2 import ChoiceLoader, FileSystemLoader
+    from jinja2 import ChoiceLoader, FileSystemLoader, PrefixLoader
 
     from eoffice import ui
 
+    core = FileSystemLoader(str(Path(__file__).parent / "templates"))
     app.jinja_loader = ChoiceLoader([
         FileSystemLoader(str(REGION_ROOT / "local" / "templates")),
-        FileSystemLoader(str(Path(__file__).parent / "templates")),
+        core,
+        # "core/base.html" always names the core's own file, so a local override of
+        # base.html can extend it and replace single blocks instead of copying the page.
+        PrefixLoader({"core": core}),
     ])
     ui.init_app(app)
 

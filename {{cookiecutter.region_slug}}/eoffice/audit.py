@@ -74,6 +74,29 @@ def _object_ref(obj: Any) -> tuple[str, str | None]:
     return getattr(obj, "__tablename__", type(obj).__name__), str(getattr(obj, "id", None))
 
 
+def _locked_head() -> AuditHead:
+    """The head row, locked until the transaction ends; created on the first event.
+
+    Two first events at once must not both insert it: the insert ignores a
+    conflict and the row is then read (and locked) like any other time.
+    """
+    from sqlalchemy.dialects import postgresql, sqlite
+
+    query = sa.select(AuditHead).where(AuditHead.id == 1).with_for_update()
+    head = db.session.scalar(query)
+    if head is None:
+        insert = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}.get(
+            db.session.get_bind().dialect.name)
+        if insert is not None:
+            db.session.execute(insert(AuditHead).values(id=1, hash=GENESIS, count=0)
+                               .on_conflict_do_nothing(index_elements=["id"]))
+            head = db.session.scalar(query)
+        else:
+            head = AuditHead(id=1, hash=GENESIS, count=0)
+            db.session.add(head)
+    return head
+
+
 def record(action: str, obj: Any = None, *, actor: Any = None, data: dict | None = None,
            ) -> AuditEvent:
     """Add an event to the session (committed with the change it describes).
@@ -84,10 +107,7 @@ def record(action: str, obj: Any = None, *, actor: Any = None, data: dict | None
     if obj is not None and not isinstance(obj, tuple) and object_id in (None, "None"):
         db.session.flush()
         object_id = str(obj.id)
-    head = db.session.scalar(sa.select(AuditHead).where(AuditHead.id == 1).with_for_update())
-    if head is None:
-        head = AuditHead(id=1, hash=GENESIS, count=0)
-        db.session.add(head)
+    head = _locked_head()
     prev = head.hash
     actor_obj = getattr(actor, "_get_current_object", lambda: actor)()
     event = AuditEvent(

@@ -1,4 +1,4 @@
-"""``flask eoffice ...`` commands: create-admin, demo, check."""
+"""``flask eoffice ...`` commands: create-admin, demo, check; doctor, backup, restore."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from flask import Flask, current_app
 from flask.cli import AppGroup
 
-from eoffice.config import INSECURE_SECRET, REGION_ROOT
+from eoffice.config import INSECURE_SECRET
 from eoffice.extensions import db
 
 
@@ -25,7 +25,9 @@ def build_cli(app: Flask) -> AppGroup:
 
 
 def core_commands() -> list[click.Command]:
-    return [create_admin, demo, check]
+    from eoffice.maintenance.commands import backup, doctor, restore
+
+    return [create_admin, demo, check, doctor, backup, restore]
 
 
 @click.command("create-admin")
@@ -64,7 +66,7 @@ def demo(force: bool) -> None:
             app=current_app._get_current_object(), faker=_faker()):
         del hook_result
     click.echo(f"Data demo siap: {result.units} unit, {result.positions} jabatan, "
-               f"{result.staff} pegawai.")
+               f"{result.staff} pegawai, {result.letters} surat masuk baru.")
     click.echo("Login demo (nama pengguna / kata sandi / peran):")
     for username, password, roles in result.users:
         click.echo(f"  {username:<10} {password:<15} {roles}")
@@ -132,10 +134,10 @@ def run_checks(app: Flask) -> list[tuple[bool, str]]:
     results.append((True, f"basis data terhubung ({db.engine.dialect.name})"))
     pending = pending_migrations(app)
     if pending is None:
-        results.append((False, "skema basis data belum dibuat: jalankan `flask db upgrade`"))
+        results.append((False, "skema basis data belum dibuat: jalankan `flask db upgrade heads`"))
     elif pending:
         results.append((False, f"{len(pending)} migrasi belum dijalankan: jalankan "
-                               "`flask db upgrade`"))
+                               "`flask db upgrade heads`"))
     else:
         results.append((True, "skema basis data mutakhir"))
     return results
@@ -143,22 +145,11 @@ def run_checks(app: Flask) -> list[tuple[bool, str]]:
 
 def pending_migrations(app: Flask) -> list[str] | None:
     """Revisions not yet applied; None when the database has no schema at all."""
-    from alembic.config import Config
-    from alembic.runtime.migration import MigrationContext
-    from alembic.script import ScriptDirectory
+    from eoffice.maintenance.schema import database_revisions, pending_revisions, script_directory
 
-    config = Config()
-    config.set_main_option("script_location", str(REGION_ROOT / "migrations"))
-    script = ScriptDirectory.from_config(config)
+    script = script_directory()  # the core's chain and the region's local/migrations
     with db.engine.connect() as connection:
-        current = set(MigrationContext.configure(connection).get_current_heads())
+        current = database_revisions(connection)
     if not current:
         return None
-    heads = set(script.get_heads())
-    pending = []
-    for head in heads:
-        for revision in script.iterate_revisions(head, "base"):
-            if revision.revision in current:
-                break
-            pending.append(revision.revision)
-    return pending
+    return pending_revisions(script, current)

@@ -152,6 +152,17 @@ OPTIONS: tuple[Option, ...] = (
            toml="dispositions.due_days_penting"),
     Option("DUE_DAYS_BIASA", 5, int, "Working days for 'biasa'.",
            toml="dispositions.due_days_biasa"),
+    Option("LETTER_COUNTER", "shared", str,
+           "Outgoing letter numbers: 'shared' (one sequence a year for all letters) or "
+           "'per_code' (one sequence a year per classification code).",
+           toml="numbering.letter_counter"),
+    Option("ALLOW_SELF_APPROVAL", False, bool,
+           "Whether a drafter may verify (paraf) or sign their own draft.",
+           toml="outgoing.allow_self_approval"),
+    Option("PUBLIC_BASE_URL", "", str,
+           "Public address of this app (https://eoffice.example.go.id), used in QR codes; "
+           "empty: the address of the request.", toml="region.public_base_url",
+           env="EOFFICE_PUBLIC_BASE_URL"),
     Option("HOLIDAYS", [], list, "Public holidays (YYYY-MM-DD) skipped when counting working days.",
            toml="dispositions.holidays"),
     Option("SESSION_COOKIE_SECURE", False, bool, "Send the session cookie over HTTPS only.",

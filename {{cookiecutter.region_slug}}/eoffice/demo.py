@@ -88,6 +88,7 @@ class DemoResult:
     positions: int
     staff: int
     users: list[tuple[str, str, str]]  # username, password or "", roles
+    letters: int = 0
 
 
 def _person(faker: Faker, rng: random.Random, sequence: int, golongan: str | None = None,
@@ -176,11 +177,12 @@ def load_demo(faker_seed: int = 20240417) -> DemoResult:
                                       roles=roles, staff=holder, email=holder.email)
         users.append((username, DEMO_PASSWORD, ", ".join(roles)))
     db.session.commit()
+    letters = load_demo_letters(positions, rng)
     return DemoResult(
         units=db.session.scalar(sa.select(sa.func.count()).select_from(Unit)),
         positions=db.session.scalar(sa.select(sa.func.count()).select_from(Position)),
         staff=db.session.scalar(sa.select(sa.func.count()).select_from(Staff)),
-        users=users,
+        users=users, letters=letters,
     )
 
 
@@ -196,3 +198,60 @@ def _existing_or_new(staff: Staff) -> Staff:
             return found
     db.session.add(staff)
     return staff
+
+
+# sender, sender's number prefix, subject, security, speed, classification code
+DEMO_LETTERS = [
+    ("Kementerian Pendayagunaan Aparatur Negara dan Reformasi Birokrasi", "B/{n}/M.SM.01.00",
+     "Percepatan penerapan Sistem Pemerintahan Berbasis Elektronik (SPBE)", "B", "segera",
+     "000.7"),
+    ("Kementerian Dalam Negeri", "000.1.2/{n}/SJ", "Undangan rapat koordinasi tata naskah dinas",
+     "B", "penting", "000.1"),
+    ("Badan Siber dan Sandi Negara", "R/{n}/BSSN/D3", "Hasil penilaian keamanan aplikasi daerah",
+     "R", "segera", "000.6"),
+    ("Gubernur Provinsi", "800/{n}/BKD", "Usulan kenaikan pangkat periode April", "T", "biasa",
+     "800"),
+    ("PT Telkom Indonesia (Persero) Tbk", "Tel.{n}/LG 000/R4W-4C000000", "Penawaran layanan "
+     "jaringan intra pemerintah", "B", "biasa", "000.3"),
+    ("Komisi Informasi Daerah", "KI/{n}/IV", "Permohonan data keterbukaan informasi publik",
+     "B", "amat_segera", "000.5"),
+]
+
+
+def load_demo_letters(positions: dict, rng: random.Random) -> int:
+    """A few incoming letters at several stages, registered by the demo clerk.
+
+    Skipped when the demo clerk already registered letters (idempotent).
+    """
+    from eoffice.archive.models import Classification
+    from eoffice.dispositions import services as dispositions
+    from eoffice.letters import services as letters
+    from eoffice.letters.models import IncomingLetter
+
+    clerk = db.session.scalar(sa.select(User).where(User.username == "pencatat"))
+    head = db.session.scalar(sa.select(User).where(User.username == "pimpinan"))
+    if clerk is None or head is None or db.session.scalar(
+            sa.select(sa.func.count()).select_from(IncomingLetter)
+            .where(IncomingLetter.registered_by_id == clerk.id)):
+        return 0
+    codes = dict(db.session.execute(sa.select(Classification.code, Classification.id)).all())
+    today = letters.today_local()
+    kadis, created = positions["kadis_kominfo"], 0
+    for index, (sender, number, subject, security, speed, code) in enumerate(DEMO_LETTERS):
+        received = today - dt.timedelta(days=len(DEMO_LETTERS) - index)
+        letter = letters.register_letter(letters.LetterInput(
+            sender=sender, sender_number=number.format(n=100 + index * 7),
+            letter_date=received - dt.timedelta(days=rng.randint(1, 4)), received_date=received,
+            subject=subject, summary="", classification_id=codes.get(code), security=security,
+            speed=speed, to_positions=[kadis.id],
+            cc_positions=[positions["sekdis_kominfo"].id] if security in ("B", "T") else [],
+        ), actor=clerk)
+        created += 1
+        if index in (0, 2, 3):  # the head has already disposed some letters
+            instructions = dispositions.active_instructions()
+            dispositions.dispose(letter, dispositions.DispositionInput(
+                to_positions=[positions["kabid_aptika"].id],
+                instruction_ids=[instructions[1].id], note="Mohon ditindaklanjuti.",
+                due_date=dispositions.default_due_date(speed, today)), actor=head)
+    db.session.commit()
+    return created

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
-from flask import Flask, current_app, session
+from flask import Flask, current_app, has_request_context, session
 from flask_login import current_user
 
 from eoffice.config import LOCALES
 
 
 def select_locale() -> str:
+    """Outside a request (CLI, background work) the region default."""
+    if not has_request_context():
+        return current_app.config["BABEL_DEFAULT_LOCALE"]
     chosen = session.get("locale")
     if chosen in LOCALES:
         return chosen

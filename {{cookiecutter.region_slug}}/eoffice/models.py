@@ -8,9 +8,17 @@ from eoffice.files import StoredFile
 from eoffice.letters.models import IncomingLetter, LetterAttachment, LetterRecipient
 from eoffice.numbering import Counter
 from eoffice.org.models import Position, Unit
+from eoffice.outgoing.models import (
+    ApprovalStep,
+    DraftRevision,
+    OutgoingAttachment,
+    OutgoingLetter,
+    OutgoingRecipient,
+)
 from eoffice.staff.models import Golongan, Staff
 
 __all__ = [
+    "ApprovalStep", "DraftRevision", "OutgoingAttachment", "OutgoingLetter", "OutgoingRecipient",
     "AuditEvent", "AuditHead", "Classification", "Counter", "Disposition",
     "DispositionInstruction", "DispositionRecipient", "Golongan", "IncomingLetter",
     "LetterAttachment", "LetterRecipient", "Position", "Staff", "StoredFile", "Unit", "User",

@@ -18,7 +18,7 @@ import string
 from collections.abc import Mapping
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from eoffice.extensions import db
 
@@ -39,43 +39,82 @@ class PatternError(ValueError):
     """A numbering pattern in region.toml is unusable; the message says why."""
 
 
+# Session.info keys: the transaction began with BEGIN IMMEDIATE / has flushed a change.
+_WRITE_LOCK = "eoffice_write_lock"
+_WROTE = "eoffice_wrote"
+
+
+@sa.event.listens_for(Session, "after_flush")
+def _remember_write(session, flush_context) -> None:
+    session.info[_WROTE] = True
+
+
+@sa.event.listens_for(Session, "after_transaction_end")
+def _forget_write(session, transaction) -> None:
+    if transaction.parent is None:
+        session.info.pop(_WROTE, None)
+        session.info.pop(_WRITE_LOCK, None)
+
+
 def begin_write() -> None:
     """Make sure the session's transaction may write without being overtaken.
 
-    On SQLite this ends any read-only transaction the request has open and starts
-    the next one with BEGIN IMMEDIATE. On PostgreSQL nothing is needed: the
-    counter row lock does the work.
+    Call it before reading what a write depends on. On SQLite this ends any
+    read-only transaction the request has open and starts the next one with
+    BEGIN IMMEDIATE: a deferred transaction that read before another writer
+    committed could never write ("database is locked", whatever the busy
+    timeout). A transaction that already holds the lock or has written is kept.
+    On PostgreSQL nothing is needed: row locks (counter, audit head) do the work.
     """
-    session = db.session
+    session = db.session()  # the request's Session (scoped_session hides in_transaction)
     bind = session.get_bind()
     if bind.dialect.name != "sqlite":
         return
     if isinstance(bind, sa.engine.Connection):
         return  # tests: the session is bound to one connection inside a transaction
     if session.in_transaction():
-        if session.new or session.dirty or session.deleted:
+        if session.info.get(_WRITE_LOCK):
+            return
+        if session.new or session.dirty or session.deleted or session.info.get(_WROTE):
             session.flush()
-            return  # pending writes: this transaction already holds the write lock
+            return  # it has written already: never commit half of the caller's work
         session.commit()
     session.connection(execution_options={"sqlite_begin": "IMMEDIATE"})
+    session.info[_WRITE_LOCK] = True
 
 
-def next_value(series: str, period: str) -> int:
-    """Take the next number of ``series`` in ``period`` inside the current transaction."""
+def _ensure_counter(series: str, period: str) -> None:
     session = db.session
-    dialect = session.get_bind().dialect.name
-    if dialect == "postgresql":
+    if session.get_bind().dialect.name == "postgresql":
         from sqlalchemy.dialects.postgresql import insert
 
         session.execute(insert(Counter).values(series=series, period=period, last_value=0)
                         .on_conflict_do_nothing(index_elements=["series", "period"]))
-    else:
-        exists = session.scalar(sa.select(Counter.id).where(
-            Counter.series == series, Counter.period == period))
-        if exists is None:
-            session.add(Counter(series=series, period=period, last_value=0))
-            session.flush()
-    value = session.execute(
+        return
+    exists = session.scalar(sa.select(Counter.id).where(
+        Counter.series == series, Counter.period == period))
+    if exists is None:
+        session.add(Counter(series=series, period=period, last_value=0))
+        session.flush()
+
+
+def lock(series: str, period: str) -> None:
+    """Hold ``series`` in ``period`` until the transaction ends, without taking a number.
+
+    Checks made before ``next_value`` (e.g. for a duplicate letter) then see every
+    record committed by an earlier holder. SQLite: ``begin_write`` already holds
+    the whole database.
+    """
+    _ensure_counter(series, period)
+    if db.session.get_bind().dialect.name == "postgresql":
+        db.session.execute(sa.select(Counter.id).where(
+            Counter.series == series, Counter.period == period).with_for_update())
+
+
+def next_value(series: str, period: str) -> int:
+    """Take the next number of ``series`` in ``period`` inside the current transaction."""
+    _ensure_counter(series, period)
+    value = db.session.execute(
         sa.update(Counter).where(Counter.series == series, Counter.period == period)
         .values(last_value=Counter.last_value + 1).returning(Counter.last_value)
     ).scalar_one()

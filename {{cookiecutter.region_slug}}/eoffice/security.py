@@ -27,10 +27,12 @@ CORE_PERMISSIONS: dict[str, set[str]] = {
         "classification.manage", "dispositions.instructions",
     },
     PENCATAT: {"dashboard.view", "org.view", "profile.view", "letters.view", "letters.register",
-               "letters.agenda"},
+               "letters.agenda", "outgoing.view", "outgoing.draft", "outgoing.expedition"},
     PIMPINAN: {"dashboard.view", "org.view", "staff.view", "staff.export", "profile.view",
-               "letters.view", "letters.agenda"},
-    PEGAWAI: {"dashboard.view", "org.view", "profile.view", "letters.view"},
+               "letters.view", "letters.agenda", "outgoing.view", "outgoing.draft",
+               "outgoing.expedition"},
+    PEGAWAI: {"dashboard.view", "org.view", "profile.view", "letters.view", "outgoing.view",
+              "outgoing.draft"},
 }
 
 
@@ -154,38 +156,36 @@ def letter_access_clause(user):
     - R and SR letters: only the registering clerk, the holders of the explicit
       addressee positions and the disposition recipients.
     """
+    from sqlalchemy.orm import aliased
+
     from eoffice.dispositions.models import Disposition, DispositionRecipient
     from eoffice.letters.models import RESTRICTED_LEVELS, IncomingLetter, LetterRecipient
 
     if not getattr(user, "is_authenticated", False) or not can(user, "letters.view"):
         return sa.false()
+    # Aliases keep the subqueries self-contained when the outer query joins these tables.
+    lr, dp, dr = aliased(LetterRecipient), aliased(Disposition), aliased(DispositionRecipient)
     position = user_position(user)
-    open_rules = []
+    open_rules = [IncomingLetter.registered_by_id == user.id]
     restricted_rules = [IncomingLetter.registered_by_id == user.id]
     if can(user, "letters.register") and user_unit_id(user) is not None:
         open_rules.append(IncomingLetter.registering_unit_id == user_unit_id(user))
     if position is not None:
         below = positions_below(position.id)
         open_rules += [
-            sa.exists().where(LetterRecipient.letter_id == IncomingLetter.id,
-                              LetterRecipient.position_id.in_(below)),
-            sa.exists().where(Disposition.letter_id == IncomingLetter.id,
-                              Disposition.from_position_id.in_(below)),
-            sa.exists().where(DispositionRecipient.disposition_id == Disposition.id,
-                              Disposition.letter_id == IncomingLetter.id,
-                              DispositionRecipient.position_id.in_(below)),
+            sa.exists().where(lr.letter_id == IncomingLetter.id, lr.position_id.in_(below)),
+            sa.exists().where(dp.letter_id == IncomingLetter.id, dp.from_position_id.in_(below)),
+            sa.exists().where(dr.disposition_id == dp.id, dp.letter_id == IncomingLetter.id,
+                              dr.position_id.in_(below)),
         ]
         restricted_rules += [
-            sa.exists().where(LetterRecipient.letter_id == IncomingLetter.id,
-                              LetterRecipient.kind == "to",
-                              LetterRecipient.position_id == position.id),
-            sa.exists().where(DispositionRecipient.disposition_id == Disposition.id,
-                              Disposition.letter_id == IncomingLetter.id,
-                              DispositionRecipient.position_id == position.id),
-            sa.exists().where(Disposition.letter_id == IncomingLetter.id,
-                              Disposition.from_position_id == position.id),
+            sa.exists().where(lr.letter_id == IncomingLetter.id, lr.kind == "to",
+                              lr.position_id == position.id),
+            sa.exists().where(dr.disposition_id == dp.id, dp.letter_id == IncomingLetter.id,
+                              dr.position_id == position.id),
+            sa.exists().where(dp.letter_id == IncomingLetter.id,
+                              dp.from_position_id == position.id),
         ]
-    open_rules.append(IncomingLetter.registered_by_id == user.id)
     return sa.or_(
         sa.and_(IncomingLetter.security.not_in(RESTRICTED_LEVELS), sa.or_(*open_rules)),
         sa.and_(IncomingLetter.security.in_(RESTRICTED_LEVELS), sa.or_(*restricted_rules)),
@@ -201,3 +201,48 @@ def can_view_letter(user, letter) -> bool:
         return False
     return db.session.scalar(sa.select(sa.func.count()).select_from(IncomingLetter).where(
         IncomingLetter.id == letter.id, letter_access_clause(user))) == 1
+
+
+def outgoing_access_clause(user):
+    """SQL condition on OutgoingLetter: the outgoing letters ``user`` may see.
+
+    A draft (until signed) is seen only by its drafter, the holders of the positions
+    in its paraf chain and the holder of the signing position. Once signed, the
+    clerks (pencatat) of the drafter's unit see B and T letters too, to send them
+    and keep the expedition book; R and SR letters stay with the drafter, the
+    chain and the signatory.
+    """
+    from sqlalchemy.orm import aliased
+
+    from eoffice.letters.models import RESTRICTED_LEVELS
+    from eoffice.org.models import Position
+    from eoffice.outgoing.models import ApprovalStep, OutgoingLetter
+
+    if not getattr(user, "is_authenticated", False) or not can(user, "outgoing.view"):
+        return sa.false()
+    step, drafter_pos = aliased(ApprovalStep), aliased(Position)
+    rules = [OutgoingLetter.drafter_id == user.id]
+    position = user_position(user)
+    if position is not None:
+        rules += [
+            OutgoingLetter.signer_position_id == position.id,
+            sa.exists().where(step.letter_id == OutgoingLetter.id,
+                              step.position_id == position.id),
+        ]
+    if can(user, "letters.register") and user_unit_id(user) is not None:
+        rules.append(sa.and_(
+            OutgoingLetter.status.in_(("signed", "sent", "cancelled")),
+            OutgoingLetter.security.not_in(RESTRICTED_LEVELS),
+            sa.exists().where(drafter_pos.id == OutgoingLetter.drafter_position_id,
+                              drafter_pos.unit_id == user_unit_id(user))))
+    return sa.or_(*rules)
+
+
+def can_view_outgoing(user, letter) -> bool:
+    from eoffice.extensions import db
+    from eoffice.outgoing.models import OutgoingLetter
+
+    if letter is None:
+        return False
+    return db.session.scalar(sa.select(sa.func.count()).select_from(OutgoingLetter).where(
+        OutgoingLetter.id == letter.id, outgoing_access_clause(user))) == 1

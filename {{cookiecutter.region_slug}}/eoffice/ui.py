@@ -6,7 +6,7 @@ import datetime as dt
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
-from flask import Flask, current_app, url_for
+from flask import Flask, current_app, request, url_for
 from flask_babel import format_date, format_datetime
 from flask_login import current_user
 
@@ -42,6 +42,11 @@ class DashboardCard:
     @property
     def url(self) -> str | None:
         return url_for(self.endpoint, **dict(self.url_args)) if self.endpoint else None
+
+
+def rows_per_page() -> int:
+    """Rows per page of a list: ``?per_page=`` or the configured PER_PAGE."""
+    return request.args.get("per_page", type=int) or current_app.config["PER_PAGE"]
 
 
 def nav_items(user) -> list[NavItem]:
@@ -82,12 +87,23 @@ def filter_date(value: dt.date | None, fmt: str = "long") -> str:
     return format_date(value, fmt) if value else "-"
 
 
+def filter_iso_date(value: str | None, fmt: str = "long") -> str:
+    """A date stored as ISO text (JSON details) formatted like ``tanggal``."""
+    if not value:
+        return "-"
+    try:
+        return filter_date(dt.date.fromisoformat(value), fmt)
+    except ValueError:
+        return value
+
+
 def init_app(app: Flask) -> None:
     from eoffice.staff.nip import format_nip
     from eoffice.version import __version__
 
     app.jinja_env.filters["localtime"] = filter_datetime
     app.jinja_env.filters["tanggal"] = filter_date
+    app.jinja_env.filters["tanggal_iso"] = filter_iso_date
     app.jinja_env.filters["nip"] = format_nip
     app.jinja_env.globals["can"] = can
 

@@ -17,13 +17,62 @@ logger = logging.getLogger("alembic.env")
 target_db = current_app.extensions["migrate"].db
 
 
-def process_revision_directives(context, revision, directives):
-    """Do not write an empty migration when autogenerate finds no change."""
-    if getattr(config.cmd_opts, "autogenerate", False):
-        script = directives[0]
-        if script.upgrade_ops.is_empty():
-            directives[:] = []
-            logger.info("No changes in schema detected.")
+def is_local_revision(script):
+    """Whether a new revision belongs to the region's branch (local/migrations)."""
+    from eoffice.maintenance.schema import is_local_path
+
+    if script.version_path and is_local_path(script.version_path):
+        return True
+    if script.head and script.head != "base":
+        return any(rev is not None and is_local_path(rev.path)
+                   for rev in context.script.get_revisions(script.head))
+    return False
+
+
+def keep_own_tables(script, local):
+    """A local revision changes only ``local_`` tables; a core revision never does.
+
+    Core tables change only through upstream's migrations, so a difference found
+    there while writing a local revision is left out (and reported), and the same
+    for local tables while upstream writes a core revision.
+    """
+    left_out = set()
+    for ops in (script.upgrade_ops, script.downgrade_ops):
+        kept = []
+        for op in ops.ops:
+            table = getattr(op, "table_name", None) or ""
+            if table.startswith("local_") == local:
+                kept.append(op)
+            else:
+                left_out.add(table or type(op).__name__)
+        ops.ops = kept
+    if left_out:
+        logger.warning("Left out of this %s revision (changes to %s tables): %s",
+                       "local" if local else "core", "core" if local else "local",
+                       ", ".join(sorted(left_out)))
+
+
+def process_revision_directives(migration_context, revision, directives):
+    """Keep each branch to its own tables; do not write an empty migration.
+
+    A new local branch depends on the core revisions the database is at, so that
+    on a new database the core's tables exist before local tables refer to them.
+    """
+    if not getattr(config.cmd_opts, "autogenerate", False):
+        return
+    script = directives[0]
+    local = is_local_revision(script)
+    keep_own_tables(script, local)
+    if script.upgrade_ops.is_empty():
+        directives[:] = []
+        logger.info("No changes in schema detected.")
+        return
+    if local and script.head == "base" and not script.depends_on:
+        from eoffice.maintenance.schema import is_local_path
+
+        core = [rev for rev in migration_context.get_current_heads()
+                if not is_local_path(context.script.get_revision(rev).path)]
+        script.depends_on = tuple(sorted(core)) or None
 
 
 def run_migrations_offline():

@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
+import tempfile
+from pathlib import Path
+
 import pytest
 from hypothesis import settings
+from hypothesis.configuration import set_hypothesis_home_dir
 
 from eoffice.config import REGION_ROOT
 
 pytest_plugins = ["eoffice.testing.pytest_plugin"]
 
-# No example database: nothing is written into the region (or the template) folder.
+# Hypothesis keeps nothing in the region's folder (which is also the template's source):
+# no example database, and its other files in the system's temporary folder.
+set_hypothesis_home_dir(Path(tempfile.gettempdir()) / "eoffice-hypothesis")
 settings.register_profile("eoffice", database=None, deadline=None)
 settings.load_profile("eoffice")
 

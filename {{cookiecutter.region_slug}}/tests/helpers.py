@@ -44,3 +44,12 @@ def csrf_token_of(response) -> str:
     match = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', response.get_data(as_text=True))
     assert match, "no csrf_token on the page"
     return match.group(1)
+
+
+def count(model, *where) -> int:
+    """Rows of ``model`` (matching ``where``) as the test's transaction sees them."""
+    import sqlalchemy as sa
+
+    from eoffice.extensions import db
+
+    return db.session.scalar(sa.select(sa.func.count()).select_from(model).where(*where))

@@ -14,6 +14,7 @@ from eoffice.extensions import db
 from eoffice.security import ROLES, permission_required
 from eoffice.staff.nip import format_nip
 from eoffice.staff.services import staff_by_number
+from eoffice.ui import rows_per_page
 
 ROLE_LABELS = {"admin": "Admin", "pencatat": "Pencatat", "pimpinan": "Pimpinan",
                "pegawai": "Pegawai"}
@@ -26,7 +27,7 @@ def users():
     q = (request.args.get("q") or "").strip()
     if q:
         query = query.where(sa.or_(User.username.ilike(f"%{q}%"), User.full_name.ilike(f"%{q}%")))
-    page = db.paginate(query, max_per_page=100)
+    page = db.paginate(query, per_page=rows_per_page(), max_per_page=100)
     return render_template("admin/users.html", page=page, q=q, role_labels=ROLE_LABELS)
 
 
@@ -92,6 +93,6 @@ def audit_log():
     action = (request.args.get("action") or "").strip()
     if action:
         query = query.where(audit.AuditEvent.action.like(f"{action}%"))
-    page = db.paginate(query, max_per_page=200)
+    page = db.paginate(query, per_page=rows_per_page(), max_per_page=200)
     chain = audit.verify_chain() if request.args.get("verify") == "1" else None
     return render_template("admin/audit.html", page=page, action=action, chain=chain)

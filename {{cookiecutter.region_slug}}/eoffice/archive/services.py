@@ -7,7 +7,7 @@ import re
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
-from eoffice import audit
+from eoffice import audit, numbering
 from eoffice.archive.models import FINAL_DISPOSITIONS, Classification
 from eoffice.extensions import db
 
@@ -44,6 +44,7 @@ def choices(active_only: bool = True) -> list[tuple[int, str]]:
 def save(item: Classification | None, *, code: str, name: str, active: bool = True,
          retention_active_years: int | None = None, retention_inactive_years: int | None = None,
          final_disposition: str | None = None, actor=None) -> Classification:
+    numbering.begin_write()
     code = (code or "").strip()
     if not CODE_RE.match(code):
         raise ClassificationError(str(_l("A code looks like 000, 000.1 or 000.1.2.")), "code")

@@ -58,7 +58,7 @@ def authenticate(username: str, password: str) -> User | None:
     user = find_user(username)
     now = utcnow()
     if user is None:
-        generate_password_hash(password)  # same cost as a real check: no user enumeration by time
+        hash_password(password)  # same cost as a real check: no user enumeration by time
         return None
     if user.locked_until and user.locked_until > now:
         audit.record("auth.login_locked", user, actor=user)

@@ -27,14 +27,23 @@ def init_login_manager(login_manager: LoginManager) -> None:
         return user if user is not None and user.active else None
 
 
+# Pages a user who must change their password may still open.
+OPEN_WHILE_PASSWORD_MUST_CHANGE = {"static", "auth.change_password", "auth.logout",
+                                   "auth.set_language", "dashboard.logo"}
+
+
 def init_session_expiry(app: Flask) -> None:
     @app.before_request
     def _expire_idle_session():
+        """Idle limit from the last request; absolute limit from the login (``login_at``,
+        set by the login view), however active the user has been since."""
         if request.endpoint == "static" or not current_user.is_authenticated:
             return None
         now = int(time.time())
         last_seen = session.get("last_seen", now)
-        if now - last_seen > app.config["SESSION_IDLE_MINUTES"] * 60:
+        login_at = session.setdefault("login_at", now)
+        if now - last_seen > app.config["SESSION_IDLE_MINUTES"] * 60 or \
+                now - login_at > app.config["SESSION_LIFETIME_MINUTES"] * 60:
             logout_user()
             session.clear()
             flash(_l("Your session expired. Please log in again."), "warning")
@@ -42,3 +51,12 @@ def init_session_expiry(app: Flask) -> None:
         session["last_seen"] = now
         session.permanent = True
         return None
+
+    @app.before_request
+    def _require_password_change():
+        """A password set by an administrator is changed before anything else is done."""
+        if not current_user.is_authenticated or not current_user.must_change_password \
+                or request.endpoint in OPEN_WHILE_PASSWORD_MUST_CHANGE:
+            return None
+        flash(_l("Please choose a new password."), "warning")
+        return redirect(url_for("auth.change_password"))

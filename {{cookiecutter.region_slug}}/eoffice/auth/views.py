@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import time
 from urllib.parse import urlsplit
 
 from flask import flash, redirect, render_template, request, session, url_for
@@ -34,10 +35,12 @@ def login():
             flash(_("Wrong username or password, or the account is locked for a while."),
                   "danger")
         else:
+            chosen_locale = session.get("locale")  # picked on the login page
             session.clear()
             login_user(user)
-            if user.locale:
-                session["locale"] = user.locale
+            session["login_at"] = session["last_seen"] = int(time.time())
+            if user.locale or chosen_locale:
+                session["locale"] = user.locale or chosen_locale
             if user.must_change_password:
                 flash(_("Please choose a new password."), "warning")
                 return redirect(url_for("auth.change_password"))

@@ -10,7 +10,7 @@ from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import joinedload, selectinload
 
-from eoffice import audit, files
+from eoffice import audit, files, numbering
 from eoffice.db import utcnow
 from eoffice.dispositions.models import (
     OPEN_STATUSES,
@@ -120,6 +120,7 @@ def dispose(letter: IncomingLetter, data: DispositionInput, *, actor,
     """
     from eoffice.letters.services import addressee_position_of, today_local
 
+    numbering.begin_write()
     position = user_position(actor)
     errors: dict[str, str] = {}
     if letter.status == "cancelled":
@@ -193,6 +194,9 @@ def recipient_for_user(recipient_id: int, user) -> DispositionRecipient:
 
 
 def mark_recipient_read(recipient: DispositionRecipient, actor) -> None:
+    if recipient.status != "unread":
+        return
+    numbering.begin_write()  # may reload the row: its status is read again below
     if recipient.status == "unread":
         _set_status(recipient, "read")
         recipient.read_at = utcnow()
@@ -203,6 +207,7 @@ def mark_recipient_read(recipient: DispositionRecipient, actor) -> None:
 def report(recipient: DispositionRecipient, text: str, upload: tuple[str, bytes] | None,
            done: bool, *, actor) -> None:
     """A follow-up report (laporan tindak lanjut), optionally completing the disposition."""
+    numbering.begin_write()
     if not recipient.is_open:
         raise DispositionError({"report": str(_l("This disposition is already closed."))})
     if not (text or "").strip():
@@ -235,6 +240,7 @@ def _sender_check(recipient: DispositionRecipient, actor) -> None:
 
 def cancel(recipient: DispositionRecipient, *, actor) -> None:
     """The sender withdraws a disposition the recipient has not opened yet."""
+    numbering.begin_write()
     _sender_check(recipient, actor)
     if recipient.status != "unread":
         raise DispositionError({"status": str(_l("It can only be cancelled while unread."))})
@@ -245,6 +251,7 @@ def cancel(recipient: DispositionRecipient, *, actor) -> None:
 
 def send_back(recipient: DispositionRecipient, note: str, *, actor) -> None:
     """The sender returns a completed disposition: the report is not enough."""
+    numbering.begin_write()
     _sender_check(recipient, actor)
     if recipient.status != "done":
         raise DispositionError({"note": str(_l("Only a completed disposition can be sent back."))})
@@ -339,6 +346,7 @@ def active_instructions() -> list[DispositionInstruction]:
 
 def save_instruction(item: DispositionInstruction | None, text: str, active: bool,
                      sort_order: int, *, actor) -> DispositionInstruction:
+    numbering.begin_write()
     text = (text or "").strip()
     if not text or len(text) > 200:
         raise DispositionError({"text": str(_l("An instruction is 1 to 200 characters."))})

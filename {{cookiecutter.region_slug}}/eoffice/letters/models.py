@@ -38,12 +38,14 @@ class IncomingLetter(TimestampMixin, db.Model):
     __tablename__ = "incoming_letters"
     __table_args__ = (
         sa.UniqueConstraint("agenda_year", "agenda_seq"),
+        # The agenda book starts again each year: "00001" is unique within its year.
+        sa.UniqueConstraint("agenda_year", "agenda_number"),
         sa.Index("ix_incoming_letters_received", "received_date", "id"),
         sa.Index("ix_incoming_letters_sender_number", "sender_number"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    agenda_number: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    agenda_number: Mapped[str] = mapped_column(sa.String(64))
     agenda_year: Mapped[int]
     agenda_seq: Mapped[int]
     sender: Mapped[str] = mapped_column(sa.String(255), index=True)

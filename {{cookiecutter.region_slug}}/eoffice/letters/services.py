@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 import sqlalchemy as sa
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm import aliased, joinedload, selectinload
 
 from eoffice import audit, files, numbering
 from eoffice.archive.models import Classification
@@ -134,6 +134,11 @@ def register_letter(data: LetterInput, *, actor) -> IncomingLetter:
     if errors:
         raise LetterError(errors)
     year = data.received_date.year
+    actor_id, unit_id = actor.id, user_unit_id(actor)
+    # Duplicates are looked for under the agenda counter's lock, so two clerks
+    # registering the same letter at the same moment cannot both miss the other.
+    numbering.begin_write()
+    numbering.lock(AGENDA_SERIES, str(year))
     if not data.confirm_duplicate:
         duplicates = find_duplicates(data.sender, data.sender_number, year)
         if duplicates:
@@ -141,8 +146,6 @@ def register_letter(data: LetterInput, *, actor) -> IncomingLetter:
                 "%(s)s number %(n)s was already registered this year as agenda %(a)s. "
                 "Register it again anyway?", s=data.sender.strip(), n=data.sender_number.strip(),
                 a=", ".join(d.agenda_number for d in duplicates)))})
-    actor_id, unit_id = actor.id, user_unit_id(actor)
-    numbering.begin_write()
     seq = numbering.next_value(AGENDA_SERIES, str(year))
     agenda_number = numbering.format_number(current_app.config["AGENDA_PATTERN"], seq,
                                             data.received_date)
@@ -171,8 +174,10 @@ def register_letter(data: LetterInput, *, actor) -> IncomingLetter:
 def mark_read(letter: IncomingLetter, user) -> bool:
     """The holder of an addressee or copy position opens the letter: it becomes read."""
     position = user_position(user)
-    if position is None:
+    if position is None or not any(r.position_id == position.id and r.read_at is None
+                                   for r in letter.recipients):
         return False
+    numbering.begin_write()  # may reload the letter: the loop below reads it afresh
     changed = False
     for recipient in letter.recipients:
         if recipient.position_id == position.id and recipient.read_at is None:
@@ -191,6 +196,7 @@ def can_cancel(letter: IncomingLetter, user) -> bool:
 
 
 def cancel_letter(letter: IncomingLetter, reason: str, *, actor) -> None:
+    numbering.begin_write()
     if not can_cancel(letter, actor):
         raise LetterError({"reason": str(_l("You may not cancel this letter."))})
     if not (reason or "").strip():
@@ -211,6 +217,7 @@ def addressee_position_of(letter: IncomingLetter, user) -> Position | None:
 
 def file_letter(letter: IncomingLetter, note: str, *, actor) -> None:
     """The head decides no disposition is needed: the letter is filed (diarsipkan)."""
+    numbering.begin_write()
     if letter.status != "registered" or addressee_position_of(letter, actor) is None:
         raise LetterError({"note": str(_l("Only the addressee can file this letter."))})
     if letter.dispositions:
@@ -288,11 +295,15 @@ def queue_counts(user) -> dict[str, int]:
 
     position = user_position(user)
     pid = position.id if position else -1
-    unread = sa.select(sa.func.count()).select_from(IncomingLetter).join(LetterRecipient).where(
-        LetterRecipient.position_id == pid, LetterRecipient.read_at.is_(None),
+    # An alias: the access rule's EXISTS subqueries on LetterRecipient must not correlate
+    # with this join (they would lose their FROM clause).
+    recipient = aliased(LetterRecipient)
+    unread = sa.select(sa.func.count()).select_from(IncomingLetter).join(
+        recipient, recipient.letter_id == IncomingLetter.id).where(
+        recipient.position_id == pid, recipient.read_at.is_(None),
         IncomingLetter.status == "registered", letter_access_clause(user))
-    to_read = db.session.scalar(unread.where(LetterRecipient.kind == "to"))
-    copies = db.session.scalar(unread.where(LetterRecipient.kind == "cc"))
+    to_read = db.session.scalar(unread.where(recipient.kind == "to"))
+    copies = db.session.scalar(unread.where(recipient.kind == "cc"))
     mine = db.session.scalar(sa.select(sa.func.count()).select_from(IncomingLetter).where(
         IncomingLetter.registered_by_id == user.id))
     counts = {"to_read": to_read or 0, "copies": copies or 0, "registered_by_me": mine or 0}

@@ -18,10 +18,12 @@ def eoffice_blueprints(app):
     from eoffice.dispositions import bp as dispositions_bp
     from eoffice.letters import bp as letters_bp
     from eoffice.org import bp as org_bp
+    from eoffice.outgoing import bp as outgoing_bp
+    from eoffice.outgoing import verify_bp
     from eoffice.staff import bp as staff_bp
 
-    return [auth_bp, dashboard_bp, letters_bp, dispositions_bp, org_bp, staff_bp, admin_bp,
-            archive_bp]
+    return [auth_bp, dashboard_bp, letters_bp, dispositions_bp, outgoing_bp, verify_bp, org_bp,
+            staff_bp, admin_bp, archive_bp]
 
 
 @hookimpl
@@ -32,6 +34,7 @@ def eoffice_nav_items(user):
         NavItem(_("Dashboard"), "dashboard.index", "speedometer2", "dashboard.view", 10),
         NavItem(_("Incoming letters"), "letters.index", "envelope", "letters.view", 20),
         NavItem(_("Dispositions"), "dispositions.index", "diagram-2", "letters.view", 30),
+        NavItem(_("Outgoing letters"), "outgoing.index", "send", "outgoing.view", 40),
         NavItem(_("Organisation"), "org.index", "diagram-3", "org.view", 60),
         NavItem(_("Staff"), "staff.index", "people", "staff.view", 70),
         NavItem(_("Users"), "admin.users", "person-gear", "users.manage", 90),
@@ -69,6 +72,18 @@ def eoffice_dashboard_cards(user):
             cards.append(DashboardCard(_("Letters I registered"), counts["registered_by_me"],
                                        "letters.index", "envelope-check", 24,
                                        (("queue", "registered_by_me"),)))
+    if can(user, "outgoing.view"):
+        from eoffice.outgoing.services import queue_counts as outgoing_counts
+
+        counts = outgoing_counts(user)
+        for key, title, icon, order in (
+                ("to_verify", _("Drafts to verify"), "check2-circle", 30),
+                ("to_sign", _("Letters to sign"), "pen", 31),
+                ("to_send", _("Letters to send"), "send-check", 32),
+                ("returned", _("Drafts returned to me"), "arrow-counterclockwise", 33)):
+            if counts[key] or key in ("to_verify", "to_sign"):
+                cards.append(DashboardCard(title, counts[key], "outgoing.index", icon, order,
+                                           (("antrian", key),)))
     if can(user, "staff.view"):
         scope = staff_scope(user)
         query = sa.select(sa.func.count()).select_from(Staff).where(Staff.status == "aktif")

@@ -18,6 +18,7 @@ from flask_babel import lazy_gettext as _l
 
 GENDER_BY_DIGIT = {"1": "L", "2": "P"}  # L laki-laki, P perempuan
 _SEPARATORS = re.compile(r"[\s.\-]")
+_DIGITS = re.compile(r"[0-9]{18}")
 
 
 class NipError(ValueError):
@@ -42,9 +43,9 @@ def normalize_nip(value: str | None) -> str:
 def parse_nip(value: str | None, *, today: dt.date | None = None) -> NipInfo:
     """Check every rule and return the parts, or raise NipError."""
     nip = normalize_nip(value)
-    if not nip.isdigit() or len(nip) != 18:
+    if not _DIGITS.fullmatch(nip):  # ASCII only: str.isdigit() accepts "²" and "١"
         raise NipError(str(_l("A NIP has exactly 18 digits (%(n)d given).",
-                              n=sum(c.isdigit() for c in nip))))
+                              n=sum(c in "0123456789" for c in nip))))
     try:
         birth = dt.date(int(nip[0:4]), int(nip[4:6]), int(nip[6:8]))
     except ValueError:
@@ -80,7 +81,7 @@ def is_valid_nip(value: str | None) -> bool:
 def format_nip(value: str | None) -> str:
     """``196804111993031009`` -> ``19680411 199303 1 009``; anything else unchanged."""
     nip = normalize_nip(value)
-    if len(nip) != 18 or not nip.isdigit():
+    if not _DIGITS.fullmatch(nip):
         return value or ""
     return f"{nip[:8]} {nip[8:14]} {nip[14]} {nip[15:]}"
 

@@ -136,7 +136,9 @@ def clean_staff(raw: dict[str, Any], lookups: Lookups, *, staff_id: int | None =
         errors["birth_date"] = str(_l("Not a date; use YYYY-MM-DD or DD-MM-YYYY."))
 
     raw_nip = raw.get("nip")
-    if isinstance(raw_nip, float):
+    # A spreadsheet number holds 15 significant digits; an 18-digit NIP in a number
+    # cell has lost its last digits (or will, in the next program that opens it).
+    if isinstance(raw_nip, int | float) and not isinstance(raw_nip, bool):
         errors["nip"] = str(_l("The NIP was stored as a number and lost digits; format the "
                                "NIP column as text."))
         nip = ""
@@ -193,7 +195,8 @@ def clean_staff(raw: dict[str, Any], lookups: Lookups, *, staff_id: int | None =
             errors[key] = str(_l("%(n)s is already registered to another staff member.",
                                  n=number))
 
-    if gender not in GENDERS:
+    if gender not in GENDERS and not (employment == "pns" and "nip" in errors):
+        # (a PNS's gender comes from the NIP: a broken NIP is the one problem to report)
         errors.setdefault("gender", str(_l("Gender is required (L or P).")))
     out["gender"], out["birth_date"] = gender, birth_date
     if birth_date and birth_date > dt.date.today():

@@ -22,6 +22,10 @@ from eoffice.security import can_view_staff, permission_required
 from eoffice.staff import bp, services, transfer
 from eoffice.staff.forms import ImportForm, StaffFilterForm, StaffForm
 from eoffice.staff.models import Staff
+from eoffice.ui import rows_per_page
+
+LIST_ARGS = ("q", "unit_id", "employment_type", "golongan_code", "jabatan_type", "status",
+             "per_page")
 
 
 def _filters_from(form: StaffFilterForm) -> services.StaffFilter:
@@ -49,9 +53,10 @@ def _filter_form() -> StaffFilterForm:
 def index():
     form = _filter_form()
     query = services.staff_query(_filters_from(form), current_user)
-    page = db.paginate(query, per_page=request.args.get("per_page", type=int)
-                       or None, max_per_page=100)
-    args = {k: v for k, v in request.args.items() if k != "page" and v}
+    page = db.paginate(query, per_page=rows_per_page(), max_per_page=100)
+    # Only the list's own arguments go back into its links (url_for takes others,
+    # such as fmt or _external, as its own parameters).
+    args = {k: v for k, v in request.args.items() if k in LIST_ARGS and v}
     return render_template("staff/index.html", form=form, page=page, args=args)
 
 

@@ -116,7 +116,15 @@ def app(_session_app):
 
 @pytest.fixture
 def client(app):
-    return app.test_client()
+    """A test client whose responses are read and closed at once (files included)."""
+    from flask.testing import FlaskClient
+
+    class BufferedClient(FlaskClient):
+        def open(self, *args, **kwargs):
+            kwargs.setdefault("buffered", True)
+            return super().open(*args, **kwargs)
+
+    return BufferedClient(app, app.response_class, use_cookies=True)
 
 
 @pytest.fixture

@@ -182,7 +182,7 @@ def upgrade():
     sa.ForeignKeyConstraint(['registered_by_id'], ['users.id'], name=op.f('fk_incoming_letters_registered_by_id_users')),
     sa.ForeignKeyConstraint(['registering_unit_id'], ['units.id'], name=op.f('fk_incoming_letters_registering_unit_id_units')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_incoming_letters')),
-    sa.UniqueConstraint('agenda_number', name=op.f('uq_incoming_letters_agenda_number')),
+    sa.UniqueConstraint('agenda_year', 'agenda_number', name=op.f('uq_incoming_letters_agenda_year_agenda_number')),
     sa.UniqueConstraint('agenda_year', 'agenda_seq', name=op.f('uq_incoming_letters_agenda_year_agenda_seq'))
     )
     with op.batch_alter_table('incoming_letters', schema=None) as batch_op:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from urllib.parse import urlsplit
 
 import pytest
 import sqlalchemy as sa
@@ -183,7 +184,26 @@ def test_next_to_another_site_is_ignored(client, create_user, target):
     create_user(username="siti")
     response = post_login(client, "siti", TEST_PASSWORD, next=target)
     assert response.status_code == 302
-    assert response.headers["Location"] == "/"
+    location = response.headers["Location"]
+    # A browser stays on this site: a plain path, no scheme or host, no backslash
+    # (browsers read a backslash as "/"), no control character.
+    parts = urlsplit(location)
+    assert not parts.scheme and not parts.netloc
+    assert location.startswith("/") and not location.startswith("//")
+    assert "\\" not in location and location.isprintable()
+
+
+def test_unknown_user_costs_a_hash_with_the_configured_method(app, monkeypatch):
+    """No user enumeration by timing: the dummy hash uses the same method as real ones."""
+    from eoffice.auth import services
+
+    methods = []
+    real = services.generate_password_hash
+    monkeypatch.setattr(services, "generate_password_hash",
+                        lambda password, method: methods.append(method) or real(password, method))
+    with app.test_request_context():
+        assert services.authenticate("tidak-ada", "apa saja 123") is None
+    assert methods == [app.config["PASSWORD_HASH_METHOD"]]
 
 
 def test_login_redirect_from_a_protected_page_carries_next(client, create_user):

@@ -125,6 +125,12 @@ def browser_type_launch_args(browser_type_launch_args):
     return args
 
 
+@pytest.fixture(scope="session")
+def browser_context_args(browser_context_args):
+    """A browser set up as in an Indonesian office (date inputs, time zone)."""
+    return {**browser_context_args, "locale": "id-ID", "timezone_id": "Asia/Jakarta"}
+
+
 @dataclass
 class NetworkLog:
     """What one browser context asked for and got."""
@@ -204,8 +210,8 @@ def login_as(live_server):
         form = page.locator("main form")
         form.locator("input[name=username]").fill(username)
         form.locator("input[name=password]").fill(password)
-        form.locator("button[type=submit]").click()
-        page.wait_for_load_state()
+        with page.expect_navigation():
+            form.locator("button[type=submit]").click()
         if password == DEMO_PASSWORD:
             assert urlsplit(page.url).path == "/", f"login as {username} failed: {page.url}"
 
@@ -250,13 +256,17 @@ def indonesian_catalog() -> gettext.NullTranslations | None:
 
 
 @pytest.fixture
-def tr_id():
+def id_catalog() -> gettext.NullTranslations | None:
+    return indonesian_catalog()
+
+
+@pytest.fixture
+def tr_id(id_catalog):
     """``tr_id("Staff")``: what the Indonesian UI shows for a message id.
 
     Without a compiled catalog the UI shows the English message ids, and so does this.
     """
-    catalog = indonesian_catalog()
-    return catalog.gettext if catalog else (lambda message: message)
+    return id_catalog.gettext if id_catalog else (lambda message: message)
 
 
 @pytest.fixture(scope="session")

@@ -48,8 +48,9 @@ def _count_named(name: str) -> int:
 def _search(page, text: str):
     box = page.locator("form[role=search] input[name=q]")
     box.fill(text)
-    box.press("Enter")
-    page.wait_for_load_state()
+    with page.expect_navigation():
+        box.press("Enter")
+    expect(box).to_have_value(text)
     return page.locator("#staff-table tbody tr")
 
 
@@ -75,7 +76,8 @@ def test_admin_adds_a_pns_and_finds_them(page, live_server, login_as, nav_link, 
     form.locator("input[name=jabatan_name]").fill("Pranata Komputer Ahli Muda")
     form.locator("select[name=unit_id]").select_option(
         label=live_server.run(lambda: _unit_label("DISKOMINFO.APTIKA")))
-    form.locator("button[type=submit]").click()
+    with page.expect_navigation():
+        form.locator("button[type=submit]").click()
 
     expect(page).to_have_url(re.compile(r"/pegawai/\d+$"))
     full_name = f"{NAME}, S.Kom."
@@ -115,7 +117,8 @@ def test_wrong_nip_shows_the_field_error_and_saves_nothing(
     form.locator("input[name=nip]").fill("19851315 201001 2 043")  # month 13
     form.locator("input[name=name]").fill(WRONG_NAME)
     form.locator("select[name=golongan_code]").select_option("III/a")
-    form.locator("button[type=submit]").click()
+    with page.expect_navigation():
+        form.locator("button[type=submit]").click()
 
     expect(page).to_have_url(re.compile(r"/pegawai/baru$"))
     expect(page.locator(".alert-danger")).to_have_text(

@@ -75,6 +75,7 @@ def register(app):
 
     def _register(office, *, to=None, cc=(), security="B", speed="biasa", uploads=(), **extra):
         counter["n"] += 1
+        by = extra.pop("by", "clerk")
         data = LetterInput(
             sender=extra.pop("sender", "Kementerian Dalam Negeri"),
             sender_number=extra.pop("sender_number", f"000.1/{counter['n']}/SJ"),
@@ -84,9 +85,53 @@ def register(app):
             security=security, speed=speed,
             to_positions=[p.id for p in (to or [office.kadis])],
             cc_positions=[p.id for p in cc], uploads=list(uploads), **extra)
-        letter = register_letter(data, actor=office.users[extra.get("by", "clerk")]
-                                 if "by" in extra else office.users["clerk"])
+        letter = register_letter(data, actor=office.users[by])
         db.session.commit()
         return letter
 
     return _register
+
+
+# --- Files of every kind an upload may really be ---------------------------------------
+
+def _png() -> bytes:
+    import struct
+    import zlib
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(
+            ">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
+
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", 1, 1, 8, 2, 0, 0, 0))
+            + chunk(b"IDAT", zlib.compress(b"\x00\xff\xff\xff")) + chunk(b"IEND", b""))
+
+
+PNG_BYTES = _png()
+JPEG_BYTES = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00\x01\x01\x00\x00\x01\x00\x01\x00\x00\xff\xd9"
+EXE_BYTES = b"MZ\x90\x00\x03\x00\x00\x00\x04\x00\x00\x00\xff\xff\x00\x00" + b"\x00" * 48
+HTML_BYTES = b"<!DOCTYPE html><html><body><script>alert(1)</script></body></html>"
+
+
+def letter_form(office, **overrides) -> dict:
+    """POST data of the registration form: a valid letter unless overridden."""
+    from eoffice.letters.services import today_local
+
+    today = today_local()
+    data = {
+        "sender": "Kementerian Dalam Negeri", "sender_number": "000.1/777/SJ",
+        "letter_date": (today - dt.timedelta(days=3)).isoformat(),
+        "received_date": (today - dt.timedelta(days=1)).isoformat(),
+        "subject": "Undangan rapat koordinasi SPBE", "summary": "", "security": "B",
+        "speed": "biasa", "to_positions": [str(office.kadis.id)], "physical_attachments": "0",
+    }
+    data.update(overrides)
+    return data
+
+
+def letter_count() -> int:
+    import sqlalchemy as sa
+
+    from eoffice.extensions import db
+    from eoffice.letters.models import IncomingLetter
+
+    return db.session.scalar(sa.select(sa.func.count()).select_from(IncomingLetter))

@@ -1,0 +1,105 @@
+"""``flask eoffice doctor | backup | restore`` (registered through ``cli.core_commands``)."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+from flask import current_app
+from flask_babel import gettext as _
+
+from eoffice.maintenance import integrity, services
+
+DRIFT_ADVICE_LINES = 12
+
+
+@click.command("doctor")
+def doctor() -> None:
+    """Core version, local edits of the core, pending migrations, loaded plugins."""
+    report = services.doctor_report(current_app._get_current_object())
+    recorded = report.record.get("version", "?") if report.record else "-"
+    click.echo(_("Core version: %(version)s (recorded at generation or last update: "
+                 "%(recorded)s)", version=report.version, recorded=recorded))
+    _echo_drift(report)
+    if report.database_error:
+        click.echo("  " + _("PROBLEM: the database cannot be reached (%(error)s).",
+                            error=report.database_error))
+    elif report.pending is None:
+        click.echo("  " + _("PROBLEM: the database has no schema yet: run flask db upgrade "
+                            "heads"))
+    elif report.pending:
+        click.echo("  " + _("PROBLEM: %(count)d migrations not applied (%(revisions)s): run "
+                            "flask db upgrade heads", count=len(report.pending),
+                            revisions=", ".join(report.pending)))
+    else:
+        click.echo("  " + _("OK: the database schema is up to date."))
+    click.echo(_("Plugins loaded: %(plugins)s", plugins=", ".join(report.plugins)))
+    if not report.ok:
+        sys.exit(1)
+    click.echo(_("No problem found."))
+
+
+def _echo_drift(report: services.DoctorReport) -> None:
+    if report.record is None:
+        click.echo("  " + _("PROBLEM: %(name)s is missing, so local edits of the core cannot "
+                            "be found. It is written when the region is generated or updated: "
+                            "run cruft update (see docs/it/updating.md).",
+                            name=integrity.RECORD_NAME))
+        return
+    drift = report.drift
+    if drift.clean:
+        click.echo("  " + _("OK: the core is as upstream made it (%(count)d files checked).",
+                            count=drift.checked))
+        return
+    if drift.recorded_version != drift.version:
+        click.echo("  " + _("PROBLEM: eoffice/version.py says %(version)s, the record says "
+                            "%(recorded)s.", version=drift.version,
+                            recorded=drift.recorded_version))
+    labels = (("changed", drift.changed), ("added", drift.added), ("missing", drift.missing))
+    total = sum(len(names) for _label, names in labels)
+    if total:
+        click.echo("  " + _("PROBLEM: %(count)d core files differ from upstream:", count=total))
+    shown = 0
+    for label, names in labels:
+        for name in names:
+            if shown < DRIFT_ADVICE_LINES:
+                click.echo(f"    {label:<8} {name}")
+            shown += 1
+    if shown > DRIFT_ADVICE_LINES:
+        click.echo(f"    ... (+{shown - DRIFT_ADVICE_LINES})")
+    click.echo("  " + _("The core (eoffice/, migrations/) is the same in every region and "
+                        "updates replace it. Move a local change into a plugin under "
+                        "local/plugins, a template override under local/templates or a "
+                        "migration under local/migrations, then put the core back: git "
+                        "checkout -- <file> (or, after a failed update, cruft update)."))
+
+
+@click.command("backup")
+@click.option("--output", "-o", type=click.Path(path_type=Path),
+              help="Archive to write (a folder: a dated name inside it). "
+                   "Default: instance/backups/eoffice-<region>-<time>.tar.gz")
+def backup(output: Path | None) -> None:
+    """Write one archive: the database (portable), the attachments and a manifest."""
+    try:
+        result = services.create_backup(output)
+    except services.MaintenanceError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(_("Backup written: %(path)s (%(size)d bytes; %(rows)d rows in %(tables)d "
+                 "tables, %(files)d attachments).", path=result.path, size=result.size,
+                 rows=sum(result.rows.values()), tables=len(result.rows), files=result.files))
+
+
+@click.command("restore")
+@click.argument("archive", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--yes", is_flag=True, help="Replace the data of a database that is not empty.")
+def restore(archive: Path, yes: bool) -> None:
+    """Replace the database's rows and the attachments with a backup archive."""
+    try:
+        result = services.restore_backup(archive, replace=yes)
+    except services.MaintenanceError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(_("Restored: %(rows)d rows in %(tables)d tables, %(files)d attachments "
+                 "(database revision %(revisions)s).", rows=sum(result.rows.values()),
+                 tables=len(result.rows), files=result.files,
+                 revisions=", ".join(result.revisions)))

@@ -1,0 +1,69 @@
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from flask_wtf.file import MultipleFileField
+from wtforms import DateField, PasswordField, StringField, TextAreaField
+from wtforms.validators import DataRequired, Length, Optional
+
+from eoffice.forms import SelectField, SelectMultipleField
+from eoffice.letters.forms import SECURITY_CHOICES, SPEED_CHOICES, optional_int
+
+TYPE_CHOICES = [("biasa", _l("Surat (external letter)")), ("nota_dinas", _l("Nota dinas (memo)")),
+                ("undangan", _l("Surat undangan (invitation)")),
+                ("tugas", _l("Surat tugas (assignment)")),
+                ("edaran", _l("Surat edaran (circular)"))]
+CHAIN_SIZE = 4
+
+
+class DraftForm(FlaskForm):
+    letter_type = SelectField(_l("Letter type"), choices=TYPE_CHOICES)
+    subject = StringField(_l("Subject (hal)"), validators=[DataRequired(), Length(max=500)])
+    classification_id = SelectField(_l("Classification"), choices=[], coerce=optional_int)
+    security = SelectField(_l("Security level"), choices=SECURITY_CHOICES, default="B")
+    speed = SelectField(_l("Speed"), choices=SPEED_CHOICES, default="biasa")
+    to_positions = SelectMultipleField(_l("To (internal positions)"), choices=[], coerce=int)
+    cc_positions = SelectMultipleField(_l("Copies (internal positions)"), choices=[], coerce=int)
+    external_to = TextAreaField(
+        _l("To (external)"), validators=[Optional(), Length(max=5000)],
+        description=_l("One per line: name | agency | address"))
+    external_cc = TextAreaField(_l("Copies (external)"), validators=[Optional(), Length(max=5000)],
+                                description=_l("One per line: name | agency | address"))
+    body_html = TextAreaField(_l("Text of the letter"), validators=[Length(max=200000)])
+    signer_position_id = SelectField(_l("Signed by (position)"), choices=[],
+                                     coerce=optional_int)
+    verifier_1 = SelectField(_l("Verifier 1 (paraf)"), choices=[], coerce=optional_int)
+    verifier_2 = SelectField(_l("Verifier 2"), choices=[], coerce=optional_int)
+    verifier_3 = SelectField(_l("Verifier 3"), choices=[], coerce=optional_int)
+    verifier_4 = SelectField(_l("Verifier 4"), choices=[], coerce=optional_int)
+    event_date = DateField(_l("Event date"), validators=[Optional()])
+    event_time = StringField(_l("Time"), validators=[Optional(), Length(max=50)])
+    place = StringField(_l("Place"), validators=[Optional(), Length(max=500)])
+    agenda = TextAreaField(_l("Agenda"), validators=[Optional(), Length(max=500)])
+    assigned_staff = TextAreaField(_l("Staff assigned (one NIP or PPPK number per line)"),
+                                   validators=[Optional(), Length(max=5000)])
+    start_date = DateField(_l("From"), validators=[Optional()])
+    end_date = DateField(_l("Until"), validators=[Optional()])
+    destination = StringField(_l("Destination"), validators=[Optional(), Length(max=500)])
+    purpose = TextAreaField(_l("Purpose"), validators=[Optional(), Length(max=1000)])
+    files = MultipleFileField(_l("Attachments (PDF, JPG, PNG)"))
+    revision_note = StringField(_l("What changed (for the reviewers)"),
+                                validators=[Optional(), Length(max=500)])
+
+    def chain(self) -> list[int]:
+        return [v for v in (getattr(self, f"verifier_{i}").data
+                            for i in range(1, CHAIN_SIZE + 1)) if v]
+
+
+class NoteForm(FlaskForm):
+    note = TextAreaField(_l("Note"), validators=[Optional(), Length(max=2000)])
+
+
+class SignForm(FlaskForm):
+    password = PasswordField(_l("Your password"), validators=[DataRequired()])
+
+
+class ExpeditionForm(FlaskForm):
+    class Meta:
+        csrf = False
+
+    date_from = DateField(_l("From"), validators=[DataRequired()])
+    date_to = DateField(_l("To"), validators=[DataRequired()])

@@ -1,0 +1,658 @@
+"""Rules of outgoing letters: drafting, the paraf chain, signing, numbering, sending."""
+
+from __future__ import annotations
+
+import datetime as dt
+import difflib
+import hashlib
+import re
+import secrets
+from dataclasses import dataclass, field
+
+import nh3
+import sqlalchemy as sa
+from flask import current_app, request
+from flask_babel import lazy_gettext as _l
+from sqlalchemy.orm import joinedload, selectinload
+from werkzeug.security import check_password_hash
+
+from eoffice import audit, files, numbering
+from eoffice.archive.models import Classification
+from eoffice.db import utcnow
+from eoffice.extensions import db
+from eoffice.letters.models import SECURITY_LEVELS, SPEED_LEVELS
+from eoffice.org.models import Position
+from eoffice.outgoing.models import (
+    DISPATCH_METHODS,
+    LETTER_TYPES,
+    ApprovalStep,
+    DraftRevision,
+    OutgoingAttachment,
+    OutgoingLetter,
+    OutgoingRecipient,
+)
+from eoffice.security import can, outgoing_access_clause, user_position, user_unit_id
+
+OBJECT_TYPE = "outgoing_letters"
+ALLOWED_TAGS = {"p", "br", "strong", "b", "em", "i", "u", "ul", "ol", "li", "table", "thead",
+                "tbody", "tr", "th", "td", "blockquote", "h3", "h4"}
+ALLOWED_ATTRIBUTES = {"td": {"colspan", "rowspan"}, "th": {"colspan", "rowspan"}}
+TYPE_LABELS = {"biasa": "Surat", "nota_dinas": "Nota Dinas", "undangan": "Surat Undangan",
+               "tugas": "Surat Tugas", "edaran": "Surat Edaran"}
+
+
+class OutgoingError(ValueError):
+    def __init__(self, errors: dict[str, str]):
+        super().__init__("; ".join(f"{k}: {v}" for k, v in errors.items()))
+        self.errors = errors
+
+
+def sanitize_html(html: str) -> str:
+    """Keep paragraphs, bold, italic, underline, lists and tables; drop everything else."""
+    return nh3.clean(html or "", tags=ALLOWED_TAGS, attributes=ALLOWED_ATTRIBUTES,
+                     link_rel=None, strip_comments=True).strip()
+
+
+def html_to_text(html: str) -> str:
+    text = re.sub(r"</(p|li|tr|h3|h4|blockquote)>|<br\s*/?>", "\n", html or "")
+    text = re.sub(r"<[^>]+>", " ", text)
+    lines = [re.sub(r"[ \t]+", " ", line).strip() for line in text.splitlines()]
+    return "\n".join(line for line in lines if line)
+
+
+@dataclass
+class ExternalRecipient:
+    name: str
+    agency: str = ""
+    address: str = ""
+    kind: str = "to"
+
+
+@dataclass
+class DraftInput:
+    letter_type: str
+    subject: str
+    signer_position_id: int | None
+    body_html: str = ""
+    classification_id: int | None = None
+    security: str = "B"
+    speed: str = "biasa"
+    details: dict = field(default_factory=dict)
+    to_positions: list[int] = field(default_factory=list)
+    cc_positions: list[int] = field(default_factory=list)
+    external: list[ExternalRecipient] = field(default_factory=list)
+    chain: list[int] = field(default_factory=list)  # verifier positions, in order
+    uploads: list[tuple[str, bytes]] = field(default_factory=list)
+    reply_to_id: int | None = None
+    closes_recipient_id: int | None = None
+
+
+def _check_details(letter_type: str, details: dict, errors: dict[str, str]) -> dict:
+    clean: dict = {}
+    if letter_type == "undangan":
+        for key in ("event_date", "event_time", "place", "agenda"):
+            value = str(details.get(key) or "").strip()
+            if not value:
+                errors[key] = str(_l("Required for an invitation."))
+            clean[key] = value[:500]
+        if clean.get("event_date"):
+            try:
+                dt.date.fromisoformat(clean["event_date"])
+            except ValueError:
+                errors["event_date"] = str(_l("Not a date."))
+    elif letter_type == "tugas":
+        staff_ids = [int(s) for s in details.get("assigned_staff") or []]
+        if not staff_ids:
+            errors["assigned_staff"] = str(_l("Choose the staff assigned."))
+        else:
+            from eoffice.staff.models import Staff
+
+            found = set(db.session.scalars(sa.select(Staff.id).where(Staff.id.in_(staff_ids))))
+            if set(staff_ids) - found:
+                errors["assigned_staff"] = str(_l("A staff member does not exist."))
+        clean["assigned_staff"] = staff_ids
+        for key in ("start_date", "end_date"):
+            value = str(details.get(key) or "").strip()
+            try:
+                clean[key] = dt.date.fromisoformat(value).isoformat()
+            except ValueError:
+                errors[key] = str(_l("Not a date."))
+        if "start_date" in clean and "end_date" in clean and clean["end_date"] < clean["start_date"]:
+            errors["end_date"] = str(_l("The end is before the start."))
+        clean["destination"] = str(details.get("destination") or "").strip()[:500]
+        if not clean["destination"]:
+            errors["destination"] = str(_l("Where are they going?"))
+        clean["purpose"] = str(details.get("purpose") or "").strip()[:1000]
+    return clean
+
+
+def check_draft(data: DraftInput, actor) -> tuple[dict[str, str], dict, list]:
+    errors: dict[str, str] = {}
+    if data.letter_type not in LETTER_TYPES:
+        errors["letter_type"] = str(_l("Unknown letter type."))
+    if not data.subject.strip():
+        errors["subject"] = str(_l("The subject (hal) is required."))
+    if data.security not in SECURITY_LEVELS:
+        errors["security"] = str(_l("Unknown security level."))
+    if data.speed not in SPEED_LEVELS:
+        errors["speed"] = str(_l("Unknown speed level."))
+    if data.classification_id is None:
+        errors["classification_id"] = str(_l("Choose a classification code: it is part of "
+                                             "the letter number."))
+    else:
+        item = db.session.get(Classification, data.classification_id)
+        if item is None or not item.active:
+            errors["classification_id"] = str(_l("Choose an active classification code."))
+    if not html_to_text(sanitize_html(data.body_html)):
+        errors["body_html"] = str(_l("The letter has no text."))
+    if not data.to_positions and not [e for e in data.external if e.kind == "to"]:
+        errors["to_positions"] = str(_l("Add at least one addressee."))
+    if data.letter_type == "nota_dinas" and data.external:
+        errors["external"] = str(_l("A nota dinas goes to internal positions only."))
+    for recipient in data.external:
+        if not recipient.name.strip():
+            errors["external"] = str(_l("An external recipient needs a name."))
+    wanted = set(data.to_positions) | set(data.cc_positions) | set(data.chain)
+    if data.signer_position_id:
+        wanted.add(data.signer_position_id)
+    positions = {p.id: p for p in db.session.scalars(sa.select(Position).where(
+        Position.id.in_(wanted), Position.active.is_(True)))}
+    if (set(data.to_positions) | set(data.cc_positions)) - set(positions):
+        errors["to_positions"] = str(_l("A recipient position does not exist."))
+    signer = positions.get(data.signer_position_id or -1)
+    if signer is None:
+        errors["signer_position_id"] = str(_l("Choose the signing position."))
+    elif signer.holder_id is None:
+        errors["signer_position_id"] = str(_l("The signing position is vacant."))
+    if len(set(data.chain)) != len(data.chain):
+        errors["chain"] = str(_l("A verifier appears twice in the chain."))
+    elif set(data.chain) - set(positions):
+        errors["chain"] = str(_l("A verifier position does not exist."))
+    elif data.signer_position_id in data.chain:
+        errors["chain"] = str(_l("The signatory signs after the chain; do not add them as a "
+                                 "verifier."))
+    mine = user_position(actor)
+    if mine is not None and not current_app.config["ALLOW_SELF_APPROVAL"]:
+        if mine.id in data.chain:
+            errors["chain"] = str(_l("You cannot verify your own draft."))
+        if mine.id == data.signer_position_id:
+            errors["signer_position_id"] = str(_l("You cannot sign your own draft."))
+    details = _check_details(data.letter_type, data.details, errors)
+    checked = []
+    problems = []
+    for filename, content in data.uploads:
+        try:
+            checked.append(files.check_upload(filename, content))
+        except files.FileRejected as exc:
+            problems.append(str(exc))
+    if problems:
+        errors["files"] = " ".join(problems)
+    return errors, details, checked
+
+
+def _apply(letter: OutgoingLetter, data: DraftInput, details: dict, uploads, actor) -> None:
+    letter.letter_type, letter.subject = data.letter_type, data.subject.strip()
+    letter.classification_id, letter.security, letter.speed = (
+        data.classification_id, data.security, data.speed)
+    letter.body_html, letter.details = sanitize_html(data.body_html), details
+    letter.signer_position_id = data.signer_position_id
+    letter.recipients = (
+        [OutgoingRecipient(kind="to", position_id=p) for p in data.to_positions]
+        + [OutgoingRecipient(kind="cc", position_id=p) for p in data.cc_positions]
+        + [OutgoingRecipient(kind=e.kind, name=e.name.strip()[:255], agency=e.agency.strip()[:255]
+                             or None, address=e.address.strip()[:500] or None)
+           for e in data.external])
+    # Steps are updated in place: (letter, order) is unique, and a flush inserts new rows
+    # before it deletes orphans.
+    for i, position_id in enumerate(data.chain):
+        if i < len(letter.steps):
+            step = letter.steps[i]
+            step.position_id, step.status, step.note = position_id, "pending", None
+            step.acted_at = step.acted_by_id = None
+        else:
+            letter.steps.append(ApprovalStep(order=i, position_id=position_id))
+    del letter.steps[len(data.chain):]
+    letter.current_step = 0
+    for upload in uploads:
+        letter.attachments.append(OutgoingAttachment(file=files.store(upload),
+                                                     filename=upload.filename))
+
+
+def _snapshot(letter: OutgoingLetter, actor, note: str | None = None) -> None:
+    letter.revisions.append(DraftRevision(
+        number=letter.revision, subject=letter.subject, body_html=letter.body_html,
+        details=dict(letter.details or {}), created_by_id=actor.id,
+        created_by_name=actor.full_name, note=note))
+
+
+def create_draft(data: DraftInput, *, actor) -> OutgoingLetter:
+    errors, details, uploads = check_draft(data, actor)
+    if errors:
+        raise OutgoingError(errors)
+    mine = user_position(actor)
+    letter = OutgoingLetter(drafter_id=actor.id, drafter_position_id=mine.id if mine else None,
+                            status="draft", revision=1, reply_to_id=data.reply_to_id,
+                            closes_recipient_id=data.closes_recipient_id)
+    _apply(letter, data, details, uploads, actor)
+    _snapshot(letter, actor, note=None)
+    db.session.add(letter)
+    db.session.flush()
+    audit.record("outgoing.drafted", letter, actor=actor,
+                 data={"type": letter.letter_type, "subject": letter.subject})
+    return letter
+
+
+def can_edit(letter: OutgoingLetter, user) -> bool:
+    return letter.drafter_id == user.id and letter.status in ("draft", "returned")
+
+
+def update_draft(letter: OutgoingLetter, data: DraftInput, *, actor, note: str = "") -> None:
+    """Save a new revision of the draft (drafter only, before review or after a return)."""
+    if not can_edit(letter, actor):
+        raise OutgoingError({"subject": str(_l("This draft cannot be edited now."))})
+    errors, details, uploads = check_draft(data, actor)
+    if errors:
+        raise OutgoingError(errors)
+    _apply(letter, data, details, uploads, actor)
+    letter.revision += 1
+    _snapshot(letter, actor, note=note.strip() or None)
+    audit.record("outgoing.revised", letter, actor=actor, data={"revision": letter.revision,
+                                                               "note": note.strip()})
+
+
+def submit(letter: OutgoingLetter, *, actor) -> None:
+    """The drafter sends the draft to the first verifier (or straight to the signatory)."""
+    if not can_edit(letter, actor):
+        raise OutgoingError({"status": str(_l("Only the drafter can submit a draft."))})
+    for step in letter.steps:
+        step.status, step.acted_at, step.acted_by_id, step.note = "pending", None, None, None
+    letter.current_step = 0
+    letter.status = "in_review" if letter.steps else "approved"
+    audit.record("outgoing.submitted", letter, actor=actor, data={"revision": letter.revision})
+
+
+def current_step(letter: OutgoingLetter) -> ApprovalStep | None:
+    if letter.status != "in_review" or letter.current_step >= len(letter.steps):
+        return None
+    return letter.steps[letter.current_step]
+
+
+def is_current_verifier(letter: OutgoingLetter, user) -> bool:
+    step, mine = current_step(letter), user_position(user)
+    return step is not None and mine is not None and step.position_id == mine.id
+
+
+def is_signatory(letter: OutgoingLetter, user) -> bool:
+    mine = user_position(user)
+    return mine is not None and letter.signer_position_id == mine.id
+
+
+def approve(letter: OutgoingLetter, *, actor, note: str = "") -> None:
+    """The current verifier gives their paraf; after the last one the signatory is next."""
+    if not is_current_verifier(letter, actor):
+        raise OutgoingError({"status": str(_l("It is not your turn to verify this draft."))})
+    if letter.drafter_id == actor.id and not current_app.config["ALLOW_SELF_APPROVAL"]:
+        raise OutgoingError({"status": str(_l("You cannot verify your own draft."))})
+    step = current_step(letter)
+    step.status, step.acted_at, step.acted_by_id = "approved", utcnow(), actor.id
+    step.note = note.strip() or None
+    letter.current_step += 1
+    if letter.current_step >= len(letter.steps):
+        letter.status = "approved"
+    audit.record("outgoing.approved", letter, actor=actor,
+                 data={"step": step.order + 1, "position": step.position.name,
+                       "note": step.note})
+
+
+def return_draft(letter: OutgoingLetter, *, actor, note: str) -> None:
+    """A verifier (in turn) or the signatory sends the draft back to the drafter."""
+    if not (note or "").strip():
+        raise OutgoingError({"note": str(_l("Say what must change."))})
+    step = current_step(letter)
+    if step is not None and is_current_verifier(letter, actor):
+        step.status, step.acted_at, step.acted_by_id, step.note = (
+            "returned", utcnow(), actor.id, note.strip())
+        where = step.position.name
+    elif letter.status == "approved" and is_signatory(letter, actor):
+        where = letter.signer_position.name
+    else:
+        raise OutgoingError({"note": str(_l("You cannot return this draft now."))})
+    letter.status = "returned"
+    audit.record("outgoing.returned", letter, actor=actor,
+                 data={"position": where, "note": note.strip()})
+
+
+# --- Signing and numbering -----------------------------------------------------------
+
+def number_series(letter: OutgoingLetter) -> str:
+    if current_app.config["LETTER_COUNTER"] == "per_code" and letter.classification:
+        return f"surat:{letter.classification.code}"
+    return "surat"
+
+
+def _number_fields(letter: OutgoingLetter) -> dict[str, str]:
+    unit = letter.signer_position.unit
+    return {"code": letter.classification.code if letter.classification else "",
+            "unit": unit.code if unit else ""}
+
+
+def preview_number(letter: OutgoingLetter, when: dt.date) -> str:
+    """The number the letter would get if signed now (the final one is taken at signing)."""
+    series = number_series(letter)
+    seq = numbering.peek(series, str(when.year)) + 1
+    return numbering.format_number(current_app.config["LETTER_PATTERN"], seq, when,
+                                   _number_fields(letter))
+
+
+def signatory_block(position: Position) -> dict:
+    holder = position.holder
+    return {
+        "name": holder.full_name if holder else "",
+        "nip": holder.nip or holder.pppk_number or "" if holder else "",
+        "position": position.name,
+        "rank": (f"{holder.golongan.pangkat} ({holder.golongan.code})"
+                 if holder is not None and holder.golongan else ""),
+        "unit": position.unit.name if position.unit else "",
+    }
+
+
+def verification_url(token: str) -> str:
+    base = current_app.config["PUBLIC_BASE_URL"].rstrip("/")
+    if not base:
+        base = request.host_url.rstrip("/") if request else ""
+    return f"{base}/verifikasi/{token}"
+
+
+def render_letter_pdf(letter: OutgoingLetter, *, number: str, date: dt.date, signatory: dict,
+                      verify_url: str, preview: bool = False) -> bytes:
+    from eoffice.pdf import render_pdf
+    from eoffice.staff.models import Staff
+
+    assigned = []
+    if letter.letter_type == "tugas":
+        ids = letter.details.get("assigned_staff") or []
+        by_id = {s.id: s for s in db.session.scalars(sa.select(Staff).where(Staff.id.in_(ids)))}
+        assigned = [by_id[i] for i in ids if i in by_id]
+    return render_pdf(f"pdf/outgoing/{letter.letter_type}.html", letter=letter, number=number,
+                      date=date, signatory=signatory, verify_url=verify_url,
+                      qr_uri=qr_data_uri(verify_url), preview=preview, assigned=assigned,
+                      type_label=TYPE_LABELS[letter.letter_type],
+                      kop_unit=letter.signer_position.unit.name
+                      if letter.signer_position.unit and letter.letter_type != "edaran" else None)
+
+
+def qr_data_uri(text: str) -> str:
+    import base64
+    import io
+
+    import qrcode
+    import qrcode.image.svg
+
+    image = qrcode.make(text, image_factory=qrcode.image.svg.SvgPathImage, box_size=10,
+                        border=2)
+    buffer = io.BytesIO()
+    image.save(buffer)
+    return "data:image/svg+xml;base64," + base64.b64encode(buffer.getvalue()).decode()
+
+
+def sign(letter: OutgoingLetter, *, actor, password: str) -> None:
+    """The signatory confirms with their password. In one transaction: the number is
+    issued, the final PDF is rendered and stored with its SHA-256 and token."""
+    from eoffice.letters.services import today_local
+
+    if letter.status != "approved" or not is_signatory(letter, actor):
+        raise OutgoingError({"password": str(_l("This letter is not waiting for your "
+                                                "signature."))})
+    if letter.drafter_id == actor.id and not current_app.config["ALLOW_SELF_APPROVAL"]:
+        raise OutgoingError({"password": str(_l("You cannot sign your own draft."))})
+    if not check_password_hash(actor.password_hash, password or ""):
+        audit.record("outgoing.sign_refused", letter, actor=actor)
+        raise OutgoingError({"password": str(_l("The password is wrong."))})
+    letter_id = letter.id
+    numbering.begin_write()
+    letter = db.session.get(OutgoingLetter, letter_id)
+    if letter.status != "approved":  # someone else acted while we waited for the lock
+        raise OutgoingError({"password": str(_l("The letter changed meanwhile; reload."))})
+    today = today_local()
+    series = number_series(letter)
+    seq = numbering.next_value(series, str(today.year))
+    number = numbering.format_number(current_app.config["LETTER_PATTERN"], seq, today,
+                                     _number_fields(letter))
+    token = secrets.token_urlsafe(32)
+    signatory = signatory_block(letter.signer_position)
+    pdf = render_letter_pdf(letter, number=number, date=today, signatory=signatory,
+                            verify_url=verification_url(token))
+    stored = files.store(files.check_upload(f"{number}.pdf", pdf, allowed=("pdf",)))
+    letter.number, letter.number_series, letter.number_year, letter.number_seq = (
+        number, series, today.year, seq)
+    letter.signed_at, letter.signed_date, letter.signed_by_id = utcnow(), today, actor.id
+    letter.signatory, letter.verify_token = signatory, token
+    letter.pdf_file, letter.pdf_sha256 = stored, hashlib.sha256(pdf).hexdigest()
+    letter.status = "signed"
+    audit.record("outgoing.signed", letter, actor=actor,
+                 data={"number": number, "sha256": letter.pdf_sha256})
+    if letter.replaces_id:
+        old = db.session.get(OutgoingLetter, letter.replaces_id)
+        old.status = "cancelled"
+        old.cancel_reason = (f"Diganti dengan surat nomor {number}" if
+                             letter.correction_kind == "replaces" else
+                             f"Dibatalkan dengan surat nomor {number}")
+        audit.record("outgoing.cancelled", old, actor=actor,
+                     data={"by": number, "kind": letter.correction_kind})
+
+
+# --- Sending ---------------------------------------------------------------------------
+
+def can_send(letter: OutgoingLetter, user) -> bool:
+    if letter.status != "signed":
+        return False
+    if letter.drafter_id == user.id:
+        return True
+    drafter_unit = letter.drafter_position.unit_id if letter.drafter_position else None
+    return can(user, "letters.register") and drafter_unit is not None and \
+        user_unit_id(user) == drafter_unit
+
+
+@dataclass
+class Dispatch:
+    recipient_id: int
+    method: str
+    date: dt.date | None
+    note: str = ""
+
+
+def send(letter: OutgoingLetter, dispatches: list[Dispatch], *, actor) -> list[int]:
+    """Deliver the signed letter.
+
+    Internal recipients: one incoming letter (surat masuk) with its own agenda number,
+    addressed to the internal addressee positions (copies as tembusan), with the
+    signed PDF attached, ready for disposition. External recipients: recorded as
+    dispatched (buku ekspedisi) with the method and date given.
+    """
+    from eoffice.dispositions.models import DispositionRecipient
+    from eoffice.dispositions.services import report as disposition_report
+    from eoffice.letters.models import IncomingLetter, LetterAttachment, LetterRecipient
+    from eoffice.letters.services import AGENDA_SERIES, today_local
+
+    if not can_send(letter, actor):
+        raise OutgoingError({"status": str(_l("You cannot send this letter."))})
+    by_id = {d.recipient_id: d for d in dispatches}
+    errors = {}
+    external = [r for r in letter.recipients if not r.is_internal]
+    for recipient in external:
+        item = by_id.get(recipient.id)
+        if item is None or item.method not in DISPATCH_METHODS or item.date is None:
+            errors["dispatch"] = str(_l("Give the method and date for every external "
+                                        "recipient."))
+        elif item.date > today_local() or (letter.signed_date and item.date < letter.signed_date):
+            errors["dispatch"] = str(_l("The dispatch date must be between the signing date "
+                                        "and today."))
+    if errors:
+        raise OutgoingError(errors)
+    letter_id = letter.id
+    numbering.begin_write()
+    letter = db.session.get(OutgoingLetter, letter_id)
+    if letter.status != "signed":
+        raise OutgoingError({"status": str(_l("The letter changed meanwhile; reload."))})
+    today = today_local()
+    delivered: list[int] = []
+    internal = [r for r in letter.recipients if r.is_internal]
+    if internal:
+        seq = numbering.next_value(AGENDA_SERIES, str(today.year))
+        incoming = IncomingLetter(
+            agenda_number=numbering.format_number(current_app.config["AGENDA_PATTERN"], seq,
+                                                  today),
+            agenda_year=today.year, agenda_seq=seq,
+            sender=letter.signatory.get("position") or letter.signer_position.name,
+            sender_number=letter.number, letter_date=letter.signed_date, received_date=today,
+            subject=letter.subject, classification_id=letter.classification_id,
+            security=letter.security, speed=letter.speed, registered_by_id=actor.id,
+            registering_unit_id=user_unit_id(actor),
+            summary=f"Dikirim melalui e-office dari {letter.signatory.get('position', '')}.",
+        )
+        seen = set()
+        for recipient in internal:
+            if recipient.position_id in seen:
+                continue
+            seen.add(recipient.position_id)
+            incoming.recipients.append(LetterRecipient(position_id=recipient.position_id,
+                                                       kind=recipient.kind))
+        incoming.attachments.append(LetterAttachment(file=letter.pdf_file,
+                                                     filename=f"{letter.number}.pdf"))
+        db.session.add(incoming)
+        db.session.flush()
+        for recipient in internal:
+            recipient.incoming_letter_id = incoming.id
+            recipient.dispatch_method, recipient.dispatched_on = "eoffice", today
+            recipient.dispatched_by_id = actor.id
+        audit.record("letter.registered", incoming, actor=actor, data={
+            "agenda_number": incoming.agenda_number, "from_outgoing": letter.number})
+        delivered.append(incoming.id)
+    for recipient in external:
+        item = by_id[recipient.id]
+        recipient.dispatch_method, recipient.dispatched_on = item.method, item.date
+        recipient.dispatched_by_id, recipient.dispatch_note = actor.id, item.note[:255] or None
+    letter.status, letter.sent_at = "sent", utcnow()
+    audit.record("outgoing.sent", letter, actor=actor,
+                 data={"internal": len(internal), "external": len(external)})
+    if letter.closes_recipient_id:
+        recipient = db.session.get(DispositionRecipient, letter.closes_recipient_id)
+        if recipient is not None and recipient.is_open:
+            disposition_report(recipient, f"Dibalas dengan surat nomor {letter.number}.", None,
+                               True, actor=actor)
+    return delivered
+
+
+def create_correction(letter: OutgoingLetter, kind: str, *, actor) -> OutgoingLetter:
+    """A new draft that, once signed, replaces or cancels ``letter``."""
+    if letter.status not in ("signed", "sent") or kind not in ("replaces", "cancels"):
+        raise OutgoingError({"status": str(_l("Only a signed letter can be corrected."))})
+    if letter.drafter_id != actor.id and not is_signatory(letter, actor):
+        raise OutgoingError({"status": str(_l("Only the drafter or the signatory can start a "
+                                              "correction."))})
+    mine = user_position(actor)
+    prefix = "Ralat: " if kind == "replaces" else "Pembatalan: "
+    body = letter.body_html if kind == "replaces" else (
+        f"<p>Dengan ini surat nomor {letter.number} tanggal {letter.signed_date:%d-%m-%Y} "
+        f"perihal {letter.subject} dinyatakan dibatalkan.</p>")
+    draft = OutgoingLetter(
+        letter_type=letter.letter_type, subject=prefix + letter.subject,
+        classification_id=letter.classification_id, security=letter.security,
+        speed=letter.speed, body_html=body, details=dict(letter.details or {}),
+        status="draft", revision=1, drafter_id=actor.id,
+        drafter_position_id=mine.id if mine else None,
+        signer_position_id=letter.signer_position_id, replaces_id=letter.id,
+        correction_kind=kind)
+    draft.recipients = [OutgoingRecipient(kind=r.kind, position_id=r.position_id, name=r.name,
+                                          agency=r.agency, address=r.address)
+                        for r in letter.recipients]
+    draft.steps = [ApprovalStep(order=s.order, position_id=s.position_id) for s in letter.steps
+                   if s.position_id != (mine.id if mine else None)]
+    for i, step in enumerate(draft.steps):
+        step.order = i
+    _snapshot(draft, actor, note=f"{prefix.strip(': ')} {letter.number}")
+    db.session.add(draft)
+    db.session.flush()
+    audit.record("outgoing.drafted", draft, actor=actor,
+                 data={"correction_of": letter.number, "kind": kind})
+    return draft
+
+
+# --- Reading ---------------------------------------------------------------------------
+
+def visible(user) -> sa.Select:
+    return sa.select(OutgoingLetter).where(outgoing_access_clause(user))
+
+
+QUEUES = ("to_verify", "to_sign", "to_send", "returned", "mine", "all")
+
+
+def queue_query(user, queue: str) -> sa.Select:
+    mine = user_position(user)
+    pid = mine.id if mine else -1
+    query = visible(user).options(
+        joinedload(OutgoingLetter.signer_position), joinedload(OutgoingLetter.drafter),
+        joinedload(OutgoingLetter.classification),
+        selectinload(OutgoingLetter.recipients).joinedload(OutgoingRecipient.position))
+    if queue == "to_verify":
+        query = query.where(OutgoingLetter.status == "in_review", sa.exists().where(
+            ApprovalStep.letter_id == OutgoingLetter.id,
+            ApprovalStep.order == OutgoingLetter.current_step, ApprovalStep.position_id == pid))
+    elif queue == "to_sign":
+        query = query.where(OutgoingLetter.status == "approved",
+                            OutgoingLetter.signer_position_id == pid)
+    elif queue == "to_send":
+        query = query.where(OutgoingLetter.status == "signed")
+        if not can(user, "letters.register"):
+            query = query.where(OutgoingLetter.drafter_id == user.id)
+    elif queue == "returned":
+        query = query.where(OutgoingLetter.status == "returned",
+                            OutgoingLetter.drafter_id == user.id)
+    elif queue == "mine":
+        query = query.where(OutgoingLetter.drafter_id == user.id)
+    return query.order_by(OutgoingLetter.updated_at.desc(), OutgoingLetter.id.desc())
+
+
+def queue_counts(user) -> dict[str, int]:
+    out = {}
+    for queue in ("to_verify", "to_sign", "to_send", "returned"):
+        query = queue_query(user, queue).with_only_columns(sa.func.count(OutgoingLetter.id))
+        query = query.options().order_by(None)
+        out[queue] = db.session.scalar(query) or 0
+    return out
+
+
+def compare_revisions(old: DraftRevision, new: DraftRevision) -> list[tuple[str, str]]:
+    """Line diff of subject and text: (kind, line) with kind in ' ', '+', '-'."""
+    before = [f"Hal: {old.subject}", *html_to_text(old.body_html).splitlines()]
+    after = [f"Hal: {new.subject}", *html_to_text(new.body_html).splitlines()]
+    out = []
+    for line in difflib.ndiff(before, after):
+        if line.startswith(("?",)):
+            continue
+        out.append((line[0], line[2:]))
+    return out
+
+
+def expedition_rows(user, date_from: dt.date, date_to: dt.date) -> list[OutgoingRecipient]:
+    """The expedition book: recipients dispatched in the range, of letters the user may see."""
+    visible_ids = visible(user).with_only_columns(OutgoingLetter.id)
+    return list(db.session.scalars(
+        sa.select(OutgoingRecipient).join(OutgoingLetter).where(
+            OutgoingRecipient.letter_id.in_(visible_ids),
+            OutgoingRecipient.dispatched_on >= date_from,
+            OutgoingRecipient.dispatched_on <= date_to)
+        .options(joinedload(OutgoingRecipient.letter), joinedload(OutgoingRecipient.position))
+        .order_by(OutgoingRecipient.dispatched_on, OutgoingLetter.number_seq,
+                  OutgoingRecipient.id)))
+
+
+def verify_pdf(letter: OutgoingLetter, data: bytes) -> bool:
+    return letter.pdf_sha256 is not None and hashlib.sha256(data).hexdigest() == letter.pdf_sha256
+
+
+def by_token(token: str) -> OutgoingLetter | None:
+    if not token or len(token) > 64:
+        return None
+    return db.session.scalar(sa.select(OutgoingLetter).where(
+        OutgoingLetter.verify_token == token))

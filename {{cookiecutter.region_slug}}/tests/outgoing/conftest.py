@@ -1,0 +1,1 @@
+from tests.letters.conftest import office, register  # noqa: F401 - shared fixtures
