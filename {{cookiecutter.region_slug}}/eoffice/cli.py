@@ -105,16 +105,20 @@ def run_checks(app: Flask) -> list[tuple[bool, str]]:
     else:
         results.append((True, "SECRET_KEY terisi"))
     toml_path = Path(config["REGION_TOML_PATH"])
-    results.append((toml_path.exists(), f"region.toml {'ditemukan' if toml_path.exists() else 'tidak ditemukan'}: {toml_path}"))
+    found = toml_path.exists()
+    results.append((found, f"region.toml {'ditemukan' if found else 'tidak ditemukan'}: "
+                           f"{toml_path}"))
     code = config["REGION_CODE"]
     expected = r"^\d{2}$" if config["REGION_TYPE"] == "provinsi" else r"^\d{2}\.\d{2}$"
-    results.append((bool(re.match(expected, code)),
-                    f"kode wilayah [region] code = {code!r} "
-                    f"({'sesuai' if re.match(expected, code) else 'harus NN untuk provinsi, NN.NN untuk kabupaten/kota'})"))
+    code_ok = bool(re.match(expected, code))
+    results.append((code_ok, f"kode wilayah [region] code = {code!r} ("
+                             + ("sesuai" if code_ok else
+                                "harus NN untuk provinsi, NN.NN untuk kabupaten/kota") + ")"))
     if config["REGION_TYPE"] not in ("kabupaten", "kota", "provinsi"):
         results.append((False, f"[region] type = {config['REGION_TYPE']!r}: gunakan kabupaten, "
                                "kota atau provinsi"))
-    results.append((True, f"zona waktu {config['TIMEZONE']}, bahasa {config['BABEL_DEFAULT_LOCALE']}"))
+    results.append((True, f"zona waktu {config['TIMEZONE']}, "
+                          f"bahasa {config['BABEL_DEFAULT_LOCALE']}"))
     logo = config["REGION_LOGO"]
     if logo:
         logo_path = (toml_path.parent / logo)

@@ -88,6 +88,16 @@ def path_for(sha256: str) -> Path:
     return storage_root() / sha256[:2] / sha256[2:4] / sha256
 
 
+def size_text(size: int) -> str:
+    """A size as people say it: 20 MB, 1,5 MB, 50 KB, 1000 bytes."""
+    from flask_babel import format_decimal
+
+    for unit, factor in (("MB", 1024 * 1024), ("KB", 1024)):
+        if size >= factor:
+            return f"{format_decimal(round(size / factor, 1))} {unit}"
+    return str(_l("%(n)d bytes", n=size))
+
+
 @dataclass
 class CheckedUpload:
     data: bytes
@@ -104,8 +114,8 @@ def check_upload(filename: str, data: bytes, allowed: tuple[str, ...] = DOCUMENT
     if not data:
         raise FileRejected(str(_l("%(f)s is empty.", f=name)))
     if len(data) > limit:
-        raise FileRejected(str(_l("%(f)s is larger than %(n)d MB.", f=name,
-                                  n=limit // (1024 * 1024))))
+        raise FileRejected(str(_l("%(f)s is larger than %(size)s.", f=name,
+                                  size=size_text(limit))))
     kind = sniff(data[:16])
     if kind is None or kind not in allowed:
         labels = ", ".join(KINDS[k][1].upper() for k in allowed)

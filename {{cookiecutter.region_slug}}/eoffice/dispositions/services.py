@@ -23,6 +23,10 @@ from eoffice.letters.models import IncomingLetter
 from eoffice.org.models import Position, Unit
 from eoffice.security import positions_below, user_position
 
+# Dispositions and their recipients are linked both ways (a forward points at the
+# recipient row it came from), so joins name their condition.
+_ON_DISPOSITION = DispositionRecipient.disposition_id == Disposition.id
+
 STANDARD_INSTRUCTIONS = [
     "Tanggapan dan saran",
     "Proses lebih lanjut",
@@ -96,7 +100,7 @@ def target_choices(from_position: Position) -> list[tuple[int, str]]:
 def open_recipient_for(letter: IncomingLetter, position: Position) -> DispositionRecipient | None:
     """The user's open disposition row on this letter, if they received one."""
     return db.session.scalar(
-        sa.select(DispositionRecipient).join(Disposition, DispositionRecipient.disposition_id == Disposition.id).where(
+        sa.select(DispositionRecipient).join(Disposition, _ON_DISPOSITION).where(
             Disposition.letter_id == letter.id,
             DispositionRecipient.position_id == position.id,
             DispositionRecipient.status.in_(OPEN_STATUSES)).order_by(DispositionRecipient.id))
@@ -235,7 +239,8 @@ def report(recipient: DispositionRecipient, text: str, upload: tuple[str, bytes]
 def _sender_check(recipient: DispositionRecipient, actor) -> None:
     position = user_position(actor)
     if position is None or recipient.disposition.from_position_id != position.id:
-        raise DispositionError({"status": str(_l("Only the sender of the disposition can do this."))})
+        raise DispositionError({"status": str(_l(
+            "Only the sender of the disposition can do this."))})
 
 
 def cancel(recipient: DispositionRecipient, *, actor) -> None:
@@ -300,7 +305,8 @@ def queue_query(user, which: str = "open") -> sa.Select:
     from eoffice.letters.services import today_local
 
     position = user_position(user)
-    query = sa.select(DispositionRecipient).join(Disposition, DispositionRecipient.disposition_id == Disposition.id).join(IncomingLetter).where(
+    query = sa.select(DispositionRecipient).join(Disposition, _ON_DISPOSITION).join(
+        IncomingLetter).where(
         DispositionRecipient.position_id == (position.id if position else -1),
         IncomingLetter.status != "cancelled",
     ).options(
@@ -313,7 +319,7 @@ def queue_query(user, which: str = "open") -> sa.Select:
     elif which == "done":
         query = query.where(DispositionRecipient.status == "done")
     elif which == "sent":
-        query = sa.select(DispositionRecipient).join(Disposition, DispositionRecipient.disposition_id == Disposition.id).where(
+        query = sa.select(DispositionRecipient).join(Disposition, _ON_DISPOSITION).where(
             Disposition.from_position_id == (position.id if position else -1)).options(
             joinedload(DispositionRecipient.disposition).joinedload(Disposition.letter),
             joinedload(DispositionRecipient.position))
@@ -327,7 +333,8 @@ def disposition_queue_counts(user) -> dict[str, int]:
     from eoffice.letters.services import today_local
 
     position = user_position(user)
-    base = sa.select(sa.func.count()).select_from(DispositionRecipient).join(Disposition, DispositionRecipient.disposition_id == Disposition.id).join(
+    base = sa.select(sa.func.count()).select_from(DispositionRecipient).join(
+        Disposition, _ON_DISPOSITION).join(
         IncomingLetter).where(
         DispositionRecipient.position_id == (position.id if position else -1),
         DispositionRecipient.status.in_(OPEN_STATUSES), IncomingLetter.status != "cancelled")

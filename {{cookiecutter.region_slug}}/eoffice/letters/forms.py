@@ -6,10 +6,14 @@ from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from eoffice.forms import SelectField, SelectMultipleField
 
-SECURITY_CHOICES = [("B", _l("B - Biasa (ordinary)")), ("T", _l("T - Terbatas (limited)")),
-                    ("R", _l("R - Rahasia (secret)")), ("SR", _l("SR - Sangat rahasia (top secret)"))]
-SPEED_CHOICES = [("biasa", _l("Biasa (ordinary)")), ("penting", _l("Penting (important)")),
-                 ("segera", _l("Segera (urgent)")), ("amat_segera", _l("Amat segera (very urgent)"))]
+SECURITY_CHOICES = [
+    ("B", _l("B - Biasa (ordinary)")), ("T", _l("T - Terbatas (limited)")),
+    ("R", _l("R - Rahasia (secret)")), ("SR", _l("SR - Sangat rahasia (top secret)")),
+]
+SPEED_CHOICES = [
+    ("biasa", _l("Biasa (ordinary)")), ("penting", _l("Penting (important)")),
+    ("segera", _l("Segera (urgent)")), ("amat_segera", _l("Amat segera (very urgent)")),
+]
 STATUS_CHOICES = [("registered", _l("Registered")), ("filed", _l("Filed")),
                   ("cancelled", _l("Cancelled"))]
 

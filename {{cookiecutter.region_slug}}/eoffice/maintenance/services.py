@@ -44,7 +44,7 @@ from flask_babel import gettext as _
 from eoffice.config import REGION_ROOT
 from eoffice.extensions import db
 from eoffice.maintenance import integrity
-from eoffice.maintenance.schema import database_revisions, script_directory
+from eoffice.maintenance.schema import applied_revisions, database_revisions, script_directory
 from eoffice.version import __version__
 
 FORMAT_NAME = "eoffice-backup"
@@ -167,21 +167,59 @@ def reflect(connection) -> sa.MetaData:
 
 
 def ordered_tables(metadata: sa.MetaData) -> tuple[list[sa.Table], dict[str, list[str]]]:
-    """Tables with parents first, and per table the nullable foreign-key columns filled
-    in only after every row is in (self-references, and links that close a cycle)."""
-    tables = sorted(metadata.tables.values(), key=lambda t: t.name)
-    ordered: list[sa.Table] = []
+    """Tables with parents first, and per table the foreign-key columns filled in only
+    after every row is in: nullable self-references, and one nullable link of each
+    cycle between tables (such as a disposition and the recipient it came from)."""
+    tables = {table.name: table for table in metadata.tables.values()}
+    parents: dict[str, list[sa.ForeignKeyConstraint]] = {name: [] for name in tables}
     late: dict[str, set[str]] = {}
-    for table, constraints in sa.schema.sort_tables_and_constraints(tables):
-        if table is not None:
-            ordered.append(table)
-            cyclic = [c for c in table.foreign_key_constraints if c.referred_table is table]
-        else:
-            cyclic = list(constraints)
-        for constraint in cyclic:
-            late.setdefault(constraint.table.name, set()).update(
-                column.name for column in constraint.columns if column.nullable)
-    return ordered, {name: sorted(columns) for name, columns in late.items() if columns}
+    for table in tables.values():
+        for constraint in table.foreign_key_constraints:
+            parent = constraint.referred_table.name
+            nullable = all(column.nullable for column in constraint.columns)
+            if parent == table.name:
+                if nullable:
+                    late.setdefault(table.name, set()).update(c.name for c in constraint.columns)
+            elif parent in tables:
+                parents[table.name].append(constraint)
+    ordered: list[str] = []
+    while len(ordered) < len(tables):
+        placed = set(ordered)
+        ready = sorted(name for name in tables if name not in placed and all(
+            c.referred_table.name in placed for c in parents[name]))
+        if ready:
+            ordered += ready
+            continue
+        constraint = _cycle_link(parents, placed)
+        parents[constraint.table.name].remove(constraint)
+        late.setdefault(constraint.table.name, set()).update(c.name for c in constraint.columns)
+    return [tables[name] for name in ordered], {name: sorted(c) for name, c in late.items()}
+
+
+def _cycle_link(parents: dict[str, list[sa.ForeignKeyConstraint]], placed: set[str],
+                ) -> sa.ForeignKeyConstraint:
+    """A nullable foreign key that closes a cycle among the tables not placed yet."""
+
+    def reaches(start: str, goal: str) -> bool:
+        seen, stack = set(), [start]
+        while stack:
+            name = stack.pop()
+            if name == goal:
+                return True
+            if name not in seen:
+                seen.add(name)
+                stack += [c.referred_table.name for c in parents[name]
+                          if c.referred_table.name not in placed]
+        return False
+
+    for name in sorted(set(parents) - placed):
+        for constraint in sorted(parents[name], key=lambda c: [col.name for col in c.columns]):
+            parent = constraint.referred_table.name
+            if parent not in placed and all(col.nullable for col in constraint.columns) \
+                    and reaches(parent, name):
+                return constraint
+    raise MaintenanceError(_("The tables refer to each other in a cycle without a nullable "
+                             "column: they cannot be restored in order."))
 
 
 # --- backup -----------------------------------------------------------------------------------
@@ -458,16 +496,18 @@ def restore_backup(path: Path, *, replace: bool = False) -> RestoreResult:
     try:
         archive = check_archive(Path(path), staging)
         manifest = archive.manifest
-        _check_revisions(manifest["database"]["revisions"])
+        script = script_directory()
+        wanted = sorted(manifest["database"]["revisions"])
+        _check_revisions(script, wanted)
         engine = db.engine
         with engine.connect() as connection:
             if engine.dialect.name == "sqlite":  # the write lock from the first statement
                 connection = connection.execution_options(sqlite_begin="IMMEDIATE")
             with connection.begin():
                 current = sorted(database_revisions(connection))
-                wanted = sorted(manifest["database"]["revisions"])
-                if current != wanted:
-                    raise MaintenanceError(_revision_advice(current, wanted))
+                if applied_revisions(script, set(current)) != \
+                        applied_revisions(script, set(wanted)):
+                    raise MaintenanceError(_revision_advice(script, current, wanted))
                 metadata = reflect(connection)
                 _check_tables(manifest, metadata)
                 busy = database_has_data(connection, metadata)
@@ -483,8 +523,7 @@ def restore_backup(path: Path, *, replace: bool = False) -> RestoreResult:
         shutil.rmtree(staging, ignore_errors=True)
 
 
-def _check_revisions(revisions: list[str]) -> None:
-    script = script_directory()
+def _check_revisions(script, revisions: list[str]) -> None:
     unknown = []
     for revision in revisions:
         try:
@@ -499,10 +538,10 @@ def _check_revisions(revisions: list[str]) -> None:
             "flask db upgrade heads) before restoring it.", revisions=", ".join(unknown)))
 
 
-def _revision_advice(current: list[str], wanted: list[str]) -> str:
-    heads = sorted(script_directory().get_heads())
-    commands = "flask db upgrade heads" if heads == wanted else \
-        "; ".join(f"flask db upgrade {revision}" for revision in wanted)
+def _revision_advice(script, current: list[str], wanted: list[str]) -> str:
+    everything = {revision.revision for revision in script.walk_revisions()}
+    commands = "flask db upgrade heads" if applied_revisions(script, set(wanted)) == everything \
+        else "; ".join(f"flask db upgrade {revision}" for revision in wanted)
     if not current:
         return _("The database has no schema yet. Create it at the backup's revision first "
                  "(%(commands)s), then restore.", commands=commands)

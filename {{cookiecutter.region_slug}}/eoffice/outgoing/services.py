@@ -117,7 +117,8 @@ def _check_details(letter_type: str, details: dict, errors: dict[str, str]) -> d
                 clean[key] = dt.date.fromisoformat(value).isoformat()
             except ValueError:
                 errors[key] = str(_l("Not a date."))
-        if "start_date" in clean and "end_date" in clean and clean["end_date"] < clean["start_date"]:
+        if clean.get("start_date") and clean.get("end_date") and \
+                clean["end_date"] < clean["start_date"]:
             errors["end_date"] = str(_l("The end is before the start."))
         clean["destination"] = str(details.get("destination") or "").strip()[:500]
         if not clean["destination"]:

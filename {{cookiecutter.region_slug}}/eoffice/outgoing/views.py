@@ -17,7 +17,6 @@ from eoffice.outgoing import bp, services, verify_bp
 from eoffice.outgoing.forms import CHAIN_SIZE, DraftForm, ExpeditionForm, NoteForm, SignForm
 from eoffice.outgoing.models import (
     DISPATCH_METHODS,
-    DraftRevision,
     OutgoingAttachment,
     OutgoingLetter,
 )
@@ -232,7 +231,7 @@ def _action(letter_id: int, action, success: str):
 @permission_required("outgoing.draft")
 def submit(letter_id: int):
     NoteForm().validate_on_submit()
-    return _action(letter_id, lambda l: services.submit(l, actor=current_user),
+    return _action(letter_id, lambda letter: services.submit(letter, actor=current_user),
                    _("Draft sent for verification."))
 
 
@@ -241,7 +240,7 @@ def submit(letter_id: int):
 def approve(letter_id: int):
     form = NoteForm()
     form.validate_on_submit()
-    return _action(letter_id, lambda l: services.approve(l, actor=current_user,
+    return _action(letter_id, lambda letter: services.approve(letter, actor=current_user,
                                                          note=form.note.data or ""),
                    _("Approved (paraf given)."))
 
@@ -251,7 +250,7 @@ def approve(letter_id: int):
 def return_draft(letter_id: int):
     form = NoteForm()
     form.validate_on_submit()
-    return _action(letter_id, lambda l: services.return_draft(l, actor=current_user,
+    return _action(letter_id, lambda letter: services.return_draft(letter, actor=current_user,
                                                               note=form.note.data or ""),
                    _("Draft returned to the drafter."))
 
@@ -263,7 +262,7 @@ def sign(letter_id: int):
     if not form.validate_on_submit():
         flash(_("Type your password to sign."), "danger")
         return redirect(url_for("outgoing.detail", letter_id=letter_id))
-    return _action(letter_id, lambda l: services.sign(l, actor=current_user,
+    return _action(letter_id, lambda letter: services.sign(letter, actor=current_user,
                                                       password=form.password.data),
                    _("Signed. The number has been issued."))
 
@@ -282,7 +281,7 @@ def send(letter_id: int):
                 date = None
             dispatches.append(services.Dispatch(rid, value, date,
                                                 request.form.get(f"note_{rid}", "")))
-    return _action(letter_id, lambda l: services.send(l, dispatches, actor=current_user),
+    return _action(letter_id, lambda letter: services.send(letter, dispatches, actor=current_user),
                    _("The letter has been sent."))
 
 
