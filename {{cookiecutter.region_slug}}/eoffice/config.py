@@ -67,6 +67,7 @@ CONVERTERS = {
     int: lambda v: int(v),
     bool: _to_bool,
     list: _to_list,
+    dict: lambda v: {str(k): str(x) for k, x in dict(v).items()},
     "timezone": _to_timezone,
     "locale": _to_locale,
 }
@@ -167,6 +168,34 @@ OPTIONS: tuple[Option, ...] = (
            toml="dispositions.holidays"),
     Option("SESSION_COOKIE_SECURE", False, bool, "Send the session cookie over HTTPS only.",
            toml="security.secure_cookies", env="EOFFICE_SECURE_COOKIES"),
+    Option("API_MAX_PER_PAGE", 100, int, "Largest page an API list returns (?per_page=).",
+           toml="api.max_per_page"),
+    Option("EXCHANGE_KEY_FILE", "exchange_ed25519.pem", str,
+           "This app's private Ed25519 key for letter exchange, relative to instance/ "
+           "(made on first need, mode 0600).", toml="exchange.key_file",
+           env="EOFFICE_EXCHANGE_KEY_FILE"),
+    Option("EXCHANGE_RECEIVING_UNIT", "", str,
+           "Unit code whose clerks accept letters from other regions (and units below it); "
+           "empty: any clerk.", toml="exchange.receiving_unit"),
+    Option("EXCHANGE_CLOCK_SKEW_SECONDS", 600, int,
+           "A message signed longer ago (or further ahead) than this is refused.",
+           toml="exchange.clock_skew_seconds"),
+    Option("EXCHANGE_TIMEOUT_SECONDS", 15, int, "Network timeout of one delivery attempt.",
+           toml="exchange.timeout_seconds", env="EOFFICE_EXCHANGE_TIMEOUT_SECONDS"),
+    Option("EXCHANGE_RETRY_BASE_SECONDS", 60, int,
+           "Wait after the first failed attempt; doubled after each further failure.",
+           toml="exchange.retry_base_seconds", env="EOFFICE_EXCHANGE_RETRY_BASE_SECONDS"),
+    Option("EXCHANGE_RETRY_MAX_SECONDS", 6 * 3600, int, "Longest wait between two attempts.",
+           toml="exchange.retry_max_seconds"),
+    Option("EXCHANGE_MAX_ATTEMPTS", 30, int,
+           "Attempts before a delivery is given up (an administrator can retry it).",
+           toml="exchange.max_attempts"),
+    Option("EXCHANGE_ALLOW_HTTP", False, bool,
+           "Allow peers at plain http:// addresses other than loopback (never in production).",
+           toml="exchange.allow_http"),
+    Option("SIASN_UNOR_MAP", {}, dict,
+           "SIASN import: UNOR_ID or UNOR_NAMA -> unit code, for units whose code or name "
+           "differs from SIASN.", toml="staff.siasn_unor"),
 )
 
 OPTIONS_BY_KEY = {option.key: option for option in OPTIONS}

@@ -24,7 +24,8 @@ CORE_PERMISSIONS: dict[str, set[str]] = {
     ADMIN: {
         "dashboard.view", "org.view", "org.edit", "staff.view", "staff.view_all", "staff.edit",
         "staff.import", "staff.export", "users.manage", "audit.view", "profile.view",
-        "classification.manage", "dispositions.instructions",
+        "classification.manage", "dispositions.instructions", "api.system_tokens",
+        "exchange.manage",
     },
     PENCATAT: {"dashboard.view", "org.view", "profile.view", "letters.view", "letters.register",
                "letters.agenda", "outgoing.view", "outgoing.draft", "outgoing.expedition"},
@@ -34,6 +35,22 @@ CORE_PERMISSIONS: dict[str, set[str]] = {
     PEGAWAI: {"dashboard.view", "org.view", "profile.view", "letters.view", "outgoing.view",
               "outgoing.draft"},
 }
+
+
+# System API tokens act for another system, not a person: the scopes they were given
+# grant these permissions, and nothing else (see is_system below).
+SCOPE_PERMISSIONS: dict[str, set[str]] = {
+    "letters:read": {"letters.view"},
+    "outgoing:read": {"outgoing.view"},
+    "staff:read": {"staff.view", "staff.view_all", "profile.view"},
+    "staff:write": {"staff.import"},
+    "org:read": {"org.view"},
+}
+
+
+def is_system(user) -> bool:
+    """A system API token's principal (no person, no position, scoped permissions)."""
+    return bool(getattr(user, "is_system", False))
 
 
 def init_permissions(app, manager) -> None:
@@ -47,6 +64,8 @@ def init_permissions(app, manager) -> None:
 def permissions_of(user) -> set[str]:
     if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
         return set()
+    if is_system(user):
+        return set().union(*(SCOPE_PERMISSIONS.get(scope, set()) for scope in user.scopes))
     table = current_app.extensions["eoffice_permissions"]
     granted: set[str] = set()
     for role in user.role_names:
@@ -155,6 +174,9 @@ def letter_access_clause(user):
       disposition tree, and the heads above any of those positions.
     - R and SR letters: only the registering clerk, the holders of the explicit
       addressee positions and the disposition recipients.
+    - A system API token (scope letters:read) sees B and T letters, never R or SR.
+    - A letter received from another region's app is seen by nobody here until a
+      clerk accepts it (status ``awaiting``: it waits in the exchange inbox).
     """
     from sqlalchemy.orm import aliased
 
@@ -163,6 +185,9 @@ def letter_access_clause(user):
 
     if not getattr(user, "is_authenticated", False) or not can(user, "letters.view"):
         return sa.false()
+    received = IncomingLetter.status != "awaiting"
+    if is_system(user):
+        return sa.and_(received, IncomingLetter.security.not_in(RESTRICTED_LEVELS))
     # Aliases keep the subqueries self-contained when the outer query joins these tables.
     lr, dp, dr = aliased(LetterRecipient), aliased(Disposition), aliased(DispositionRecipient)
     position = user_position(user)
@@ -186,10 +211,10 @@ def letter_access_clause(user):
             sa.exists().where(dp.letter_id == IncomingLetter.id,
                               dp.from_position_id == position.id),
         ]
-    return sa.or_(
+    return sa.and_(received, sa.or_(
         sa.and_(IncomingLetter.security.not_in(RESTRICTED_LEVELS), sa.or_(*open_rules)),
         sa.and_(IncomingLetter.security.in_(RESTRICTED_LEVELS), sa.or_(*restricted_rules)),
-    )
+    ))
 
 
 def can_view_letter(user, letter) -> bool:
@@ -210,7 +235,8 @@ def outgoing_access_clause(user):
     in its paraf chain and the holder of the signing position. Once signed, the
     clerks (pencatat) of the drafter's unit see B and T letters too, to send them
     and keep the expedition book; R and SR letters stay with the drafter, the
-    chain and the signatory.
+    chain and the signatory. A system API token (scope outgoing:read) sees signed
+    B and T letters only.
     """
     from sqlalchemy.orm import aliased
 
@@ -220,6 +246,9 @@ def outgoing_access_clause(user):
 
     if not getattr(user, "is_authenticated", False) or not can(user, "outgoing.view"):
         return sa.false()
+    if is_system(user):
+        return sa.and_(OutgoingLetter.status.in_(("signed", "sent", "cancelled")),
+                       OutgoingLetter.security.not_in(RESTRICTED_LEVELS))
     step, drafter_pos = aliased(ApprovalStep), aliased(Position)
     rules = [OutgoingLetter.drafter_id == user.id]
     position = user_position(user)
@@ -246,3 +275,20 @@ def can_view_outgoing(user, letter) -> bool:
         return False
     return db.session.scalar(sa.select(sa.func.count()).select_from(OutgoingLetter).where(
         OutgoingLetter.id == letter.id, outgoing_access_clause(user))) == 1
+
+
+def can_receive_exchange(user) -> bool:
+    """Letters from other regions' apps wait in the exchange inbox for a clerk
+    (``letters.register``) of the receiving unit (EXCHANGE_RECEIVING_UNIT and the
+    units below it; any clerk when it is not set), who accepts or rejects them."""
+    if is_system(user) or not can(user, "letters.register"):
+        return False
+    code = current_app.config.get("EXCHANGE_RECEIVING_UNIT") or ""
+    if not code:
+        return True
+    from eoffice.extensions import db
+    from eoffice.org.models import Unit
+    from eoffice.org.services import descendant_unit_ids
+
+    unit_id = db.session.scalar(sa.select(Unit.id).where(Unit.code == code))
+    return unit_id is not None and user_unit_id(user) in descendant_unit_ids(unit_id)

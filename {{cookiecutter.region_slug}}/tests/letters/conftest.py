@@ -135,3 +135,14 @@ def letter_count() -> int:
     from eoffice.letters.models import IncomingLetter
 
     return db.session.scalar(sa.select(sa.func.count()).select_from(IncomingLetter))
+
+
+@pytest.fixture
+def instructions(app):
+    """The seeded standard instructions, by text."""
+    import sqlalchemy as sa
+
+    from eoffice.dispositions.models import DispositionInstruction
+    from eoffice.extensions import db
+
+    return {i.text: i for i in db.session.scalars(sa.select(DispositionInstruction))}

@@ -1,0 +1,91 @@
+"""Apps with databases of their own, for backups and restores that really commit.
+
+The plugin's ``app`` fixture runs each test in a rolled-back transaction; a
+restore must commit (and must roll back on its own), so these tests build
+separate apps: a SQLite file in a temporary folder, or a fresh database on the
+PostgreSQL server named by ``TEST_DATABASE_URL``, each built by the real
+migrations.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+
+
+def postgres_server_url() -> sa.engine.URL | None:
+    url = os.environ.get("TEST_DATABASE_URL", "")
+    if not url.startswith("postgresql"):
+        return None
+    return sa.engine.make_url(url)
+
+
+@dataclass
+class Site:
+    """An app with its own database and instance folder."""
+
+    app: object
+    kind: str
+    url: str
+    instance: Path
+
+    def context(self):
+        return self.app.app_context()
+
+
+@pytest.fixture
+def make_site(app_config, tmp_path) -> Callable[..., Site]:
+    """``make_site("sqlite" | "postgresql", migrate=True)``: a new app on an empty database."""
+    from flask_migrate import upgrade
+
+    from eoffice import create_app
+    from eoffice.config import REGION_ROOT
+    from eoffice.extensions import db
+
+    made: list[Site] = []
+    databases: list[str] = []
+    server = postgres_server_url()
+
+    def _make(kind: str = "sqlite", migrate: bool = True, revision: str = "heads") -> Site:
+        instance = tmp_path / f"instance-{len(made)}"
+        if kind == "sqlite":
+            url = "sqlite:///" + str(instance / "eoffice.db")
+        else:
+            if server is None:
+                pytest.skip("needs PostgreSQL: set TEST_DATABASE_URL=postgresql+psycopg://...")
+            name = f"eoffice_maint_{secrets.token_hex(4)}"
+            _admin(server, f'CREATE DATABASE "{name}"')
+            databases.append(name)
+            url = server.set(database=name).render_as_string(hide_password=False)
+        app = create_app(app_config | {"SQLALCHEMY_DATABASE_URI": url,
+                                       "INSTANCE_PATH": str(instance)})
+        if migrate:
+            with app.app_context():
+                upgrade(directory=str(REGION_ROOT / "migrations"), revision=revision)
+                db.session.remove()
+        site = Site(app, kind, url, instance)
+        made.append(site)
+        return site
+
+    yield _make
+    for site in made:
+        with site.app.app_context():
+            db.session.remove()
+            db.engine.dispose()
+    for name in databases:
+        _admin(server, f'DROP DATABASE IF EXISTS "{name}"')
+
+
+def _admin(server: sa.engine.URL, statement: str) -> None:
+    engine = sa.create_engine(server, isolation_level="AUTOCOMMIT")
+    try:
+        with engine.connect() as connection:
+            connection.execute(sa.text(statement))
+    finally:
+        engine.dispose()
