@@ -22,10 +22,20 @@ class NavItem:
     icon: str = "circle"
     permission: str | None = None
     order: int = 100
+    group: str | None = None  # items of a group share one dropdown, e.g. "Administrasi"
 
     @property
     def url(self) -> str:
         return url_for(self.endpoint)
+
+
+@dataclass
+class NavGroup:
+    """A dropdown in the navigation holding the items of one ``NavItem.group``."""
+
+    label: str
+    items: list[NavItem]
+    icon: str = "gear"
 
 
 @dataclass(frozen=True)
@@ -54,6 +64,21 @@ def nav_items(user) -> list[NavItem]:
     items = [item for group in manager.hook.eoffice_nav_items(user=user) for item in group or []]
     items = [i for i in items if i.permission is None or can(user, i.permission)]
     return sorted(items, key=lambda i: (i.order, i.label))
+
+
+def nav_entries(user) -> list[NavItem | NavGroup]:
+    """Navigation items in order, grouped items gathered into one dropdown each."""
+    entries: list[NavItem | NavGroup] = []
+    groups: dict[str, NavGroup] = {}
+    for item in nav_items(user):
+        if item.group is None:
+            entries.append(item)
+        elif item.group in groups:
+            groups[item.group].items.append(item)
+        else:
+            groups[item.group] = NavGroup(item.group, [item])
+            entries.append(groups[item.group])
+    return entries
 
 
 def dashboard_cards(user) -> list[DashboardCard]:
@@ -97,6 +122,23 @@ def filter_iso_date(value: str | None, fmt: str = "long") -> str:
         return value
 
 
+def labels() -> dict[str, dict]:
+    """Words shown for stored codes (status, jabatan type, audit actions)."""
+    from flask_babel import lazy_gettext as _l
+
+    return {
+        "staff_status": {"aktif": _l("Active"), "pensiun": _l("Retired"), "pindah": _l("Moved")},
+        "jabatan": {"jpt": _l("JPT (senior executive)"), "administrator": _l("Administrator"),
+                    "pengawas": _l("Pengawas"), "fungsional": _l("Fungsional"),
+                    "pelaksana": _l("Pelaksana")},
+        "action": {
+            "staff.created": _l("Record created"), "staff.updated": _l("Record changed"),
+            "staff.imported": _l("Imported"), "staff.exported": _l("Exported"),
+            "position.holder_changed": _l("Holder changed"),
+        },
+    }
+
+
 def init_app(app: Flask) -> None:
     from eoffice.staff.nip import format_nip
     from eoffice.version import __version__
@@ -106,11 +148,12 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["tanggal_iso"] = filter_iso_date
     app.jinja_env.filters["nip"] = format_nip
     app.jinja_env.globals["can"] = can
+    app.jinja_env.globals["labels"] = labels
 
     @app.context_processor
     def _layout_context():
         return {
-            "nav_items": nav_items(current_user) if current_user.is_authenticated else [],
+            "nav_entries": nav_entries(current_user) if current_user.is_authenticated else [],
             "app_version": __version__,
             "region": {
                 "name": app.config["REGION_NAME"],

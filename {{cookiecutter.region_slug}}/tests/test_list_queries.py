@@ -43,7 +43,6 @@ def test_statements_do_not_grow_with_page_size(client, login, crowd, count_queri
     client.get(path)  # warm-up: caches and the logged-in user are loaded the same way after
     small = statements(client, count_queries, f"{path}{separator}per_page=5")
     large = statements(client, count_queries, f"{path}{separator}per_page=50")
-    print("COUNT", path, small, large)
     assert small == large, f"{path}: {small} statements for 5 rows, {large} for 50"
     assert large <= 15, f"{path}: {large} statements"
 

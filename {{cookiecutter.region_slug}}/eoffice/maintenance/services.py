@@ -87,10 +87,12 @@ class DoctorReport:
                 and self.database_error is None and self.pending == [])
 
 
-def doctor_report(app: Flask, root: Path = REGION_ROOT) -> DoctorReport:
+def doctor_report(app: Flask, root: Path | None = None) -> DoctorReport:
+    """What ``flask eoffice doctor`` shows, for the region in ``root`` (default: this one)."""
     from eoffice.cli import pending_migrations
     from eoffice.plugins.manager import loaded_plugins
 
+    root = REGION_ROOT if root is None else root
     record = integrity.load_record(root)
     drift = integrity.compare(root, record) if record is not None else None
     pending, error = None, None

@@ -30,6 +30,7 @@ def eoffice_blueprints(app):
 def eoffice_nav_items(user):
     from eoffice.ui import NavItem
 
+    admin = _("Administration")
     return [
         NavItem(_("Dashboard"), "dashboard.index", "speedometer2", "dashboard.view", 10),
         NavItem(_("Incoming letters"), "letters.index", "envelope", "letters.view", 20),
@@ -37,11 +38,12 @@ def eoffice_nav_items(user):
         NavItem(_("Outgoing letters"), "outgoing.index", "send", "outgoing.view", 40),
         NavItem(_("Organisation"), "org.index", "diagram-3", "org.view", 60),
         NavItem(_("Staff"), "staff.index", "people", "staff.view", 70),
-        NavItem(_("Users"), "admin.users", "person-gear", "users.manage", 90),
-        NavItem(_("Classification"), "archive.index", "tags", "classification.manage", 92),
-        NavItem(_("Instructions"), "dispositions.instructions", "list-check",
-                "dispositions.instructions", 93),
-        NavItem(_("Audit log"), "admin.audit_log", "journal-check", "audit.view", 95),
+        NavItem(_("Users"), "admin.users", "person-gear", "users.manage", 90, admin),
+        NavItem(_("Classification codes"), "archive.index", "tags", "classification.manage", 92,
+                admin),
+        NavItem(_("Disposition instructions"), "dispositions.instructions", "list-check",
+                "dispositions.instructions", 93, admin),
+        NavItem(_("Audit log"), "admin.audit_log", "journal-check", "audit.view", 95, admin),
     ]
 
 

@@ -198,7 +198,7 @@ def test_detail_page(client, office, as_admin):
     assert "19850215 201012 2 001" in text
     assert "III/a - Penata Muda" in text
     assert "Dinas Kominfo" in text
-    assert "staff.created" in text  # the history, read from the audit log
+    assert "Record created" in text  # the history, read from the audit log
 
 
 def test_missing_staff_is_404(client, as_admin):
