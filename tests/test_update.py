@@ -3,18 +3,28 @@
 The region keeps what is its own (``.env``, ``region.toml``, ``local/``) while a
 change to the core arrives; the post hook runs again during the update without
 touching anything.
+
+``test_region_from_the_first_release_updates_to_this_template`` takes the long
+road: a region baked from the first commit whose app ran (pinned below) with
+real local work and data, updated to the current template and then once more to
+a later upstream commit, checked each time with the commands docs/it/updating.md
+tells an IT team to run.
 """
 
 from __future__ import annotations
 
+import json
 import os
+import re
 import shutil
+import sqlite3
 import subprocess
 import sys
+from contextlib import closing
 from pathlib import Path
 
 import pytest
-from conftest import make_template_snapshot
+from conftest import ROOT, make_template_snapshot, read_text_or_none
 
 GIT_ENV = {
     "GIT_AUTHOR_NAME": "Template Test",
@@ -89,3 +99,391 @@ def test_cruft_create_then_update_keeps_what_the_region_owns(template_repo: Path
     assert region_toml.read_bytes() == toml_before
     assert local_file.read_text(encoding="utf-8") == "milik daerah\n"
     run([*cruft, "check"], region, home)
+
+
+# --- from the first release to this template, with local work and data -----------------------
+
+# The first commit whose app ran ("Template skeleton and core app ..."): baked with
+# cruft, its `flask db upgrade` and `flask eoffice demo` work.
+FIRST_RELEASE = "a62cc0e27c629c3c0b7124b16e1f5193136b2916"
+REGION_ANSWERS = {"region_name": "Kota Bau-Bau", "region_type": "kota", "region_code": "74.72",
+                  "timezone": "WITA"}
+SLUG = "kota-bau-bau"
+TEMPLATE_PARTS = ("cookiecutter.json", "hooks", "{{cookiecutter.region_slug}}")
+# Owned by the region (the template's [tool.cruft] skip list) or made at run time.
+REGION_OWNED = ("local", "instance", "region.toml", ".env", ".cruft.json", ".git")
+DEMO_LOGIN = {"username": "admin", "password": "demo-eoffice1"}
+
+KECAMATAN_PLUGIN = '''"""Kecamatan of Kota Bau-Bau: the region's own page (later its own table)."""
+
+from eoffice.plugins.toolkit import (
+    Blueprint,
+    NavItem,
+    hookimpl,
+    permission_required,
+    render_template,
+    staff_counts_by_unit,
+)
+
+bp = Blueprint("kecamatan", __name__, url_prefix="/lokal/kecamatan",
+               template_folder="templates")
+
+
+def kecamatan_names():
+    return []
+
+
+@bp.route("/")
+@permission_required("local.kecamatan.view")
+def index():
+    return render_template("kecamatan/index.html", names=kecamatan_names(),
+                           units=len(staff_counts_by_unit()))
+
+
+@hookimpl
+def eoffice_blueprints(app):
+    return [bp]
+
+
+@hookimpl
+def eoffice_nav_items(user):
+    return [NavItem("Kecamatan", "kecamatan.index", "geo-alt", "local.kecamatan.view", 110)]
+
+
+@hookimpl
+def eoffice_permissions():
+    return {"admin": {"local.kecamatan.view"}}
+'''
+KECAMATAN_PAGE = '''{% extends "base.html" %}
+{% block title %}Kecamatan{% endblock %}
+{% block content %}
+<h1 class="h4">Kecamatan di Kota Bau-Bau</h1>
+<p id="units">{{ units }} unit kerja</p>
+<ul id="kecamatan">{% for name in names %}<li>{{ name }}</li>{% endfor %}</ul>
+{% endblock %}
+'''
+KECAMATAN_MODEL = '''
+
+import sqlalchemy as sa  # noqa: E402
+from sqlalchemy.orm import Mapped, mapped_column  # noqa: E402
+
+from eoffice.plugins.toolkit import LocalModel, db  # noqa: E402
+
+KECAMATAN = ["Betoambari", "Murhum", "Wolio", "Kokalukuna", "Sorawolio", "Bungi", "Lea-Lea",
+             "Batupoaro"]
+
+
+class Kecamatan(LocalModel):
+    __tablename__ = "local_kecamatan"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(sa.String(100), unique=True)
+    camat_id: Mapped[int | None] = mapped_column(sa.ForeignKey("staff.id"))
+
+
+def kecamatan_names():  # noqa: F811 - the page lists the table now
+    return list(db.session.scalars(sa.select(Kecamatan.name).order_by(Kecamatan.name)))
+
+
+@hookimpl
+def eoffice_demo_data(app, faker):
+    for name in KECAMATAN:
+        if db.session.scalar(sa.select(Kecamatan).where(Kecamatan.name == name)) is None:
+            db.session.add(Kecamatan(name=name))
+    db.session.commit()
+'''
+# A block override: the region's footer line, on every page, without copying base.html.
+BASE_OVERRIDE = '''{% extends "core/base.html" %}
+{% block footer_extra %}<span id="local-footer">Layanan Diskominfo Kota Bau-Bau</span>{% endblock %}
+'''
+PAGE_CHECK = '''"""Log in as the demo admin and print each page's status and text."""
+import json
+import sys
+
+from eoffice import create_app
+
+client = create_app({"WTF_CSRF_ENABLED": False}).test_client()
+login = client.post("/masuk", data=json.loads(sys.argv[1]), buffered=True)
+assert login.status_code == 302, login.status_code
+pages = {}
+for path in sys.argv[2:]:
+    response = client.get(path, buffered=True)
+    pages[path] = [response.status_code, response.get_data(as_text=True)]
+print(json.dumps(pages))
+'''
+# Tables of the first release whose rows must come through every update unchanged.
+FIRST_RELEASE_TABLES = ("units", "positions", "staff", "users", "user_roles", "golongan",
+                        "audit_events")
+
+
+class Region:
+    """A generated region and the commands its IT team runs there."""
+
+    def __init__(self, root: Path, home: Path, tools: Path):
+        self.root, self.home, self.tools = root, home, tools
+        (tools / "pages.py").write_text(PAGE_CHECK, encoding="utf-8")
+
+    def env(self) -> dict[str, str]:
+        env = {key: value for key, value in os.environ.items()
+               if not key.startswith(("EOFFICE_", "FLASK_", "PYTEST_"))
+               and key not in ("DATABASE_URL", "SECRET_KEY", "TEST_DATABASE_URL")}
+        env.update(GIT_ENV, HOME=str(self.home), PYTHONPATH=str(self.root),
+                   PYTHONDONTWRITEBYTECODE="1")
+        return env
+
+    def run(self, *args: str, ok: bool = True) -> subprocess.CompletedProcess:
+        result = subprocess.run(list(args), cwd=self.root, env=self.env(), capture_output=True,
+                                text=True, timeout=300, check=False)
+        if ok:
+            assert result.returncode == 0, f"{' '.join(args)}:\n{result.stdout}\n{result.stderr}"
+        return result
+
+    def flask(self, *args: str, ok: bool = True) -> subprocess.CompletedProcess:
+        return self.run(sys.executable, "-m", "flask", *args, ok=ok)
+
+    def cruft(self, *args: str) -> subprocess.CompletedProcess:
+        return self.run(sys.executable, "-m", "cruft", *args)
+
+    def commit(self, message: str) -> None:
+        self.run("git", "add", "-A")
+        self.run("git", "commit", "-q", "--no-gpg-sign", "-m", message)
+
+    def pages(self, *paths: str) -> dict[str, tuple[int, str]]:
+        result = self.run(sys.executable, str(self.tools / "pages.py"), json.dumps(DEMO_LOGIN),
+                          *paths)
+        return {path: tuple(value) for path, value in json.loads(result.stdout).items()}
+
+    def rows(self, table: str, columns: list[str] | None = None) -> list[tuple]:
+        with closing(sqlite3.connect(self.root / "instance" / "eoffice.db")) as connection:
+            names = columns or [row[1] for row in connection.execute(
+                f'PRAGMA table_info("{table}")')]
+            quoted = ", ".join(f'"{name}"' for name in names)
+            query = f'SELECT {quoted} FROM "{table}" ORDER BY 1'  # noqa: S608 - our own names
+            return connection.execute(query).fetchall()
+
+    def columns(self, table: str) -> list[str]:
+        with closing(sqlite3.connect(self.root / "instance" / "eoffice.db")) as connection:
+            return [row[1] for row in connection.execute(f'PRAGMA table_info("{table}")')]
+
+    def data(self, tables) -> dict[str, list[tuple]]:
+        return {table: self.rows(table) for table in tables}
+
+
+def upstream_files(root: Path) -> dict[str, bytes]:
+    """What the template owns in a region: every file but the region's own."""
+    return {path.relative_to(root).as_posix(): path.read_bytes()
+            for path in sorted(root.rglob("*"))
+            if path.is_file() and path.relative_to(root).parts[0] not in REGION_OWNED
+            and "__pycache__" not in path.parts}
+
+
+def leftovers_of_a_bad_merge(root: Path) -> list[str]:
+    """Conflict markers and .rej files: cruft exits 0 even when it leaves them."""
+    found = []
+    for path in sorted(root.rglob("*")):
+        relative = path.relative_to(root)
+        if not path.is_file() or relative.parts[0] in (".git", "instance"):
+            continue
+        if path.suffix in (".rej", ".orig"):
+            found.append(f"{relative}: left by a failed patch")
+            continue
+        text = read_text_or_none(path)
+        if text is None:
+            continue
+        for marker in ("<<<<<<<", ">>>>>>>"):
+            if any(line.startswith(marker) for line in text.splitlines()):
+                found.append(f"{relative}: conflict marker {marker}")
+    return found
+
+
+def fresh_bake(upstream: Path, commit: str, out: Path, home: Path) -> Path:
+    run([sys.executable, "-m", "cruft", "create", "--no-input", "--checkout", commit,
+         "--output-dir", str(out), "--extra-context", json.dumps(REGION_ANSWERS), str(upstream)],
+        out.parent, home)
+    return out / SLUG
+
+
+def core_head(root: Path) -> str:
+    """The newest revision of the core's chain (migrations/versions)."""
+    revisions, parents = set(), set()
+    for path in (root / "migrations" / "versions").glob("*.py"):
+        text = path.read_text(encoding="utf-8")
+        revisions.add(re.search(r"^revision = '([^']+)'", text, re.M).group(1))
+        down = re.search(r"^down_revision = (.*)$", text, re.M).group(1)
+        parents.update(re.findall(r"'([^']+)'", down))
+    [head] = revisions - parents
+    return head
+
+
+@pytest.fixture(scope="module")
+def upstream(tmp_path_factory) -> tuple[Path, str]:
+    """A clone of this repository whose newest commit is the template as it is now
+    (its HEAD plus any uncommitted work, as the other tests see it): (path, commit)."""
+    home = tmp_path_factory.mktemp("home")
+    inside = subprocess.run(["git", "rev-parse", "--is-inside-work-tree"], cwd=ROOT,
+                            capture_output=True, text=True, check=False)
+    if inside.stdout.strip() != "true":
+        pytest.skip("the template is not a git repository")
+    clone = tmp_path_factory.mktemp("upstream") / "template"
+    run(["git", "clone", "-q", "--no-local", str(ROOT), str(clone)], clone.parent, home)
+    known = subprocess.run(["git", "cat-file", "-e", f"{FIRST_RELEASE}^{{commit}}"], cwd=clone,
+                           capture_output=True, check=False)
+    assert known.returncode == 0, (
+        f"commit {FIRST_RELEASE} (the first release) is not in this clone: fetch the whole "
+        "history (git fetch --unshallow; in CI: fetch-depth: 0)")
+    for part in TEMPLATE_PARTS:
+        target = clone / part
+        if target.is_dir():
+            shutil.rmtree(target)
+        elif target.exists():
+            target.unlink()
+    make_template_snapshot(clone)
+    run(["git", "add", "-A", "--", *TEMPLATE_PARTS], clone, home)
+    staged = subprocess.run(["git", "diff", "--cached", "--quiet"], cwd=clone, check=False)
+    if staged.returncode:
+        commit_all(clone, home, "the working tree of the template")
+    return clone, run(["git", "rev-parse", "HEAD"], clone, home).strip()
+
+
+@pytest.mark.slow
+def test_region_from_the_first_release_updates_to_this_template(upstream, tmp_path):
+    template, current = upstream
+    home = tmp_path / "home"
+    home.mkdir()
+    tools = tmp_path / "tools"
+    tools.mkdir()
+
+    # 1. The region as generated by the first release, with cruft.
+    run([sys.executable, "-m", "cruft", "create", "--no-input", "--checkout", FIRST_RELEASE,
+         "--output-dir", str(tmp_path / "regions"), "--extra-context",
+         json.dumps(REGION_ANSWERS), str(template)], tmp_path, home)
+    region = Region(tmp_path / "regions" / SLUG, home, tools)
+    assert json.loads((region.root / ".cruft.json").read_text())["commit"] == FIRST_RELEASE
+    region.flask("db", "upgrade")
+    region.flask("eoffice", "demo")
+
+    # 2. Local work at the first release: its own plugin and page, an edited region.toml.
+    region.run("git", "init", "-q")
+    region.commit("Kota Bau-Bau as generated")
+    plugin = region.root / "local" / "plugins" / "kecamatan"
+    (plugin / "templates" / "kecamatan").mkdir(parents=True)
+    (plugin / "__init__.py").write_text(KECAMATAN_PLUGIN, encoding="utf-8")
+    (plugin / "templates" / "kecamatan" / "index.html").write_text(KECAMATAN_PAGE,
+                                                                  encoding="utf-8")
+    toml = region.root / "region.toml"
+    text = toml.read_text(encoding="utf-8")
+    for old, new in (('enabled = ["example"]', 'enabled = ["example", "kecamatan"]'),
+                     ('agency_name = "Pemerintah Kota Bau-Bau"',
+                      'agency_name = "Pemerintah Kota Bau-Bau (Diskominfo)"')):
+        assert old in text, old
+        text = text.replace(old, new)
+    toml.write_text(text, encoding="utf-8")
+    page = region.pages("/lokal/kecamatan/")["/lokal/kecamatan/"]
+    assert page[0] == 200 and "Kecamatan di Kota Bau-Bau" in page[1]
+    region.commit("Kecamatan page; agency name")
+    kept = {name: (region.root / name).read_bytes() for name in (
+        "region.toml", ".env", "local/plugins/kecamatan/__init__.py")}
+    staff_columns = region.columns("staff")
+    before = region.data(FIRST_RELEASE_TABLES) | {"staff": region.rows("staff", staff_columns)}
+    assert len(before["staff"]) >= 60 and len(before["users"]) == 4
+
+    # 3. Update to the template as it is now.
+    checked = update_and_check(region, template, current, tmp_path / "fresh-1")
+    assert checked["core_files"] > 100
+    for name, content in kept.items():
+        assert (region.root / name).read_bytes() == content, f"{name} changed by the update"
+    assert region.data(FIRST_RELEASE_TABLES) | {"staff": region.rows("staff", staff_columns)} \
+        == before, "data of the first release changed"
+    page = region.pages("/lokal/kecamatan/")["/lokal/kecamatan/"]
+    assert page[0] == 200 and "Kecamatan di Kota Bau-Bau" in page[1]
+    assert "Pemerintah Kota Bau-Bau (Diskominfo)" in page[1]  # region.toml still read
+
+    # 4. Local work the new core allows: a local_ table with its own migration branch,
+    #    a block override of base.html; letters (which the first release did not have).
+    with (plugin / "__init__.py").open("a", encoding="utf-8") as handle:
+        handle.write(KECAMATAN_MODEL)
+    region.flask("db", "revision", "--autogenerate", "--head", "base", "--branch-label",
+                 "local", "--version-path", "local/migrations", "-m", "kecamatan table")
+    [local_revision] = (region.root / "local" / "migrations").glob("*.py")
+    assert "local_kecamatan" in local_revision.read_text(encoding="utf-8")
+    region.flask("db", "upgrade", "heads")
+    (region.root / "local" / "templates" / "base.html").write_text(BASE_OVERRIDE,
+                                                                    encoding="utf-8")
+    region.flask("eoffice", "demo")
+    assert len(region.rows("incoming_letters")) > 0
+    assert len(region.rows("local_kecamatan")) == 8
+    pages = region.pages("/lokal/kecamatan/", "/tentang")
+    assert "Betoambari" in pages["/lokal/kecamatan/"][1]
+    for status, html in pages.values():
+        assert status == 200 and 'id="local-footer"' in html
+    assert region.flask("eoffice", "doctor").returncode == 0
+    region.commit("Kecamatan table; footer; letters")
+    later_tables = [*FIRST_RELEASE_TABLES, "incoming_letters", "letter_recipients",
+                    "local_kecamatan"]
+    before = region.data(later_tables)
+
+    # 5. One more upstream release: a core migration and a change to base.html, the page
+    #    the region overrides. The region's branch, table, override and data come through.
+    next_release = next_upstream_release(template, home)
+    update_and_check(region, template, next_release, tmp_path / "fresh-2")
+    assert region.data(later_tables) == before, "data changed by the second update"
+    assert region.rows("update_probe") == []  # the new core migration ran
+    pages = region.pages("/lokal/kecamatan/", "/")
+    for status, html in pages.values():
+        assert status == 200
+        assert 'id="local-footer"' in html and "<!-- upstream: next release -->" in html
+    assert "Betoambari" in pages["/lokal/kecamatan/"][1]
+
+
+PROBE_MIGRATION = '''"""update probe: a core migration of the next release
+
+Revision ID: 9999_update_probe
+Revises: {head}
+"""
+from alembic import op
+import sqlalchemy as sa
+
+revision = '9999_update_probe'
+down_revision = '{head}'
+branch_labels = None
+depends_on = None
+
+
+def upgrade():
+    op.create_table('update_probe', sa.Column('id', sa.Integer(), primary_key=True))
+
+
+def downgrade():
+    op.drop_table('update_probe')
+'''
+
+
+def next_upstream_release(template: Path, home: Path) -> str:
+    """Commit a later release to the upstream clone: a core migration, a base.html change."""
+    core = template / "{{cookiecutter.region_slug}}"
+    (core / "migrations" / "versions" / "9999_update_probe.py").write_text(
+        PROBE_MIGRATION.format(head=core_head(core)), encoding="utf-8")
+    base = core / "eoffice" / "templates" / "base.html"
+    text = base.read_text(encoding="utf-8")
+    assert "</footer>" in text
+    base.write_text(text.replace("</footer>", "<!-- upstream: next release -->\n</footer>", 1),
+                    encoding="utf-8")
+    commit_all(template, home, "next release")
+    return run(["git", "rev-parse", "HEAD"], template, home).strip()
+
+
+def update_and_check(region: Region, template: Path, commit: str, fresh_dir: Path) -> dict:
+    """`cruft update` to ``commit``, then what docs/it/updating.md says to check."""
+    region.cruft("update", "--skip-apply-ask", "--checkout", commit)
+    assert json.loads((region.root / ".cruft.json").read_text())["commit"] == commit
+    assert leftovers_of_a_bad_merge(region.root) == []
+    region.cruft("check")
+    fresh = fresh_bake(template, commit, fresh_dir, region.home)
+    mine, theirs = upstream_files(region.root), upstream_files(fresh)
+    assert sorted(mine) == sorted(theirs), "files differ from a fresh bake"
+    assert [name for name in mine if mine[name] != theirs[name]] == [], \
+        "contents differ from a fresh bake"
+    region.flask("db", "upgrade", "heads")
+    region.flask("eoffice", "doctor")  # exit 0: no drift, no pending migration
+    region.commit(f"cruft update to {commit[:10]}")
+    return {"core_files": sum(1 for name in mine if name.startswith("eoffice/"))}

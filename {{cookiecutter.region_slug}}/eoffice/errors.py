@@ -2,12 +2,23 @@
 
 from __future__ import annotations
 
-from flask import Flask, render_template, request
+from flask import Flask, jsonify, render_template, request
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
 from eoffice.extensions import db
+
+
+# Machine clients (the REST API, other regions' apps) get errors as JSON, never a page.
+JSON_PREFIXES = ("/api/v1/", "/exchange/v1/")
+
+
+def _json_error(code: int, message: str, headers=None):
+    names = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found",
+             405: "method_not_allowed", 413: "too_large", 500: "server_error"}
+    return jsonify({"error": names.get(code, "error"), "message": str(message)}), code, \
+        headers or {}
 
 
 def init_app(app: Flask) -> None:
@@ -20,11 +31,17 @@ def init_app(app: Flask) -> None:
     @app.errorhandler(RequestEntityTooLarge)
     def _too_large(error):
         limit = app.config["MAX_CONTENT_LENGTH"] // (1024 * 1024)
+        if request.path.startswith(JSON_PREFIXES):
+            return _json_error(413, _("Uploads may be at most %(n)d MB.", n=limit))
         return render_template("error.html", code=413, title=_("File too large"),
                                message=_("Uploads may be at most %(n)d MB.", n=limit)), 413
 
     @app.errorhandler(HTTPException)
     def _http(error: HTTPException):
+        if request.path.startswith(JSON_PREFIXES):
+            allow = getattr(error, "valid_methods", None)
+            return _json_error(error.code or 500, error.description or error.name,
+                               {"Allow": ", ".join(allow)} if allow else None)
         titles = {403: _("Not allowed"), 404: _("Not found"), 405: _("Not allowed"),
                   400: _("Bad request")}
         messages = {403: _("You do not have access to this page."),
@@ -37,6 +54,8 @@ def init_app(app: Flask) -> None:
     def _server_error(error):
         db.session.rollback()
         app.logger.error("Server error on %s", request.path)
+        if request.path.startswith(JSON_PREFIXES):
+            return _json_error(500, _("Something went wrong"))
         return render_template("error.html", code=500, title=_("Something went wrong"),
                                message=_("The error has been logged. Please try again or "
                                          "contact the administrator.")), 500

@@ -1,9 +1,11 @@
 """Imports every core model, so metadata (and Alembic autogenerate) sees them all."""
 
+from eoffice.api.models import ApiToken
 from eoffice.archive.models import Classification
 from eoffice.audit import AuditEvent, AuditHead
 from eoffice.auth.models import User, UserRole
 from eoffice.dispositions.models import Disposition, DispositionInstruction, DispositionRecipient
+from eoffice.exchange.models import Delivery, InboundLetter, Peer, ReceivedRequest
 from eoffice.files import StoredFile
 from eoffice.letters.models import IncomingLetter, LetterAttachment, LetterRecipient
 from eoffice.numbering import Counter
@@ -18,6 +20,7 @@ from eoffice.outgoing.models import (
 from eoffice.staff.models import Golongan, Staff
 
 __all__ = [
+    "ApiToken", "Delivery", "InboundLetter", "Peer", "ReceivedRequest",
     "ApprovalStep", "DraftRevision", "OutgoingAttachment", "OutgoingLetter", "OutgoingRecipient",
     "AuditEvent", "AuditHead", "Classification", "Counter", "Disposition",
     "DispositionInstruction", "DispositionRecipient", "Golongan", "IncomingLetter",

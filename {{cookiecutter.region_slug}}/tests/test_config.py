@@ -9,7 +9,6 @@ from pathlib import Path
 import pytest
 
 from eoffice import create_app
-from eoffice.extensions import db
 from eoffice.config import (
     INSECURE_SECRET,
     OPTIONS,
@@ -17,6 +16,7 @@ from eoffice.config import (
     build_config,
     resolve_database_uri,
 )
+from eoffice.extensions import db
 
 
 def write_toml(tmp_path: Path, text: str) -> Path:

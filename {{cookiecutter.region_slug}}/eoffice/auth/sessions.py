@@ -32,12 +32,18 @@ OPEN_WHILE_PASSWORD_MUST_CHANGE = {"static", "auth.change_password", "auth.logou
                                    "auth.set_language", "dashboard.logo"}
 
 
+# Requests that carry their own credentials (an API token, a signed exchange message):
+# the browser session is neither checked nor renewed for them.
+STATELESS_BLUEPRINTS = {"api", "exchange_endpoint"}
+
+
 def init_session_expiry(app: Flask) -> None:
     @app.before_request
     def _expire_idle_session():
         """Idle limit from the last request; absolute limit from the login (``login_at``,
         set by the login view), however active the user has been since."""
-        if request.endpoint == "static" or not current_user.is_authenticated:
+        if request.endpoint == "static" or request.blueprint in STATELESS_BLUEPRINTS \
+                or not current_user.is_authenticated:
             return None
         now = int(time.time())
         last_seen = session.get("last_seen", now)
@@ -55,7 +61,8 @@ def init_session_expiry(app: Flask) -> None:
     @app.before_request
     def _require_password_change():
         """A password set by an administrator is changed before anything else is done."""
-        if not current_user.is_authenticated or not current_user.must_change_password \
+        if request.blueprint in STATELESS_BLUEPRINTS or not current_user.is_authenticated \
+                or not current_user.must_change_password \
                 or request.endpoint in OPEN_WHILE_PASSWORD_MUST_CHANGE:
             return None
         flash(_l("Please choose a new password."), "warning")

@@ -282,8 +282,9 @@ def disposition_tree(letter: IncomingLetter) -> list[TreeNode]:
     """The letter's dispositions as a tree: top-level ones, each recipient's forwards."""
     dispositions = list(db.session.scalars(
         sa.select(Disposition).where(Disposition.letter_id == letter.id)
-        .options(selectinload(Disposition.recipients).joinedload(DispositionRecipient.position)
-                 .joinedload(Position.holder),
+        .options(selectinload(Disposition.recipients).options(
+                     joinedload(DispositionRecipient.position).joinedload(Position.holder),
+                     joinedload(DispositionRecipient.report_file)),
                  selectinload(Disposition.instructions), joinedload(Disposition.from_position))
         .order_by(Disposition.id)))
     by_parent: dict[int | None, list[Disposition]] = {}

@@ -470,6 +470,29 @@ def receive(body: bytes, headers) -> Outcome:
     return outcome
 
 
+EXCHANGE_USERNAME = "pertukaran-surat"
+
+
+def exchange_user_id() -> int:
+    """The account that holds received letters until a clerk accepts them: inactive, with
+    no role and an unknown password, so it never logs in and sees nothing."""
+    import secrets
+
+    from werkzeug.security import generate_password_hash
+
+    from eoffice.auth.models import User
+
+    user_id = db.session.scalar(sa.select(User.id).where(User.username == EXCHANGE_USERNAME))
+    if user_id is None:
+        user = User(username=EXCHANGE_USERNAME, full_name="Pertukaran surat antardaerah",
+                    password_hash=generate_password_hash(secrets.token_urlsafe(32)),
+                    active=False)
+        db.session.add(user)
+        db.session.flush()
+        user_id = user.id
+    return user_id
+
+
 def receiving_unit_id() -> int | None:
     from eoffice.org.models import Unit
 
@@ -520,7 +543,7 @@ def _receive_letter(peer: Peer, payload: dict, sent_at: dt.datetime) -> Outcome:
         sender_number=details["number"], letter_date=details["date"], received_date=today,
         subject=details["subject"], classification_id=classification_id,
         security=details["security"], speed=details["speed"], status="awaiting",
-        registered_by_id=None, registering_unit_id=receiving_unit_id(),
+        registered_by_id=exchange_user_id(), registering_unit_id=receiving_unit_id(),
         summary=f"Diterima secara elektronik dari {peer.name} (pesan {payload['message_id']}).")
     stored = files.store(upload)
     letter.attachments.append(LetterAttachment(file=stored, filename=upload.filename))

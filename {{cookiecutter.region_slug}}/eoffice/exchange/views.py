@@ -195,3 +195,9 @@ def edit_peer(peer_id: int | None = None):
             flash(_("Peer %(n)s saved.", n=form.name.data), "success")
             return redirect(url_for("exchange.peers"))
     return render_template("exchange/peer_form.html", form=form, peer=peer)
+
+
+@bp.app_template_global("exchange_deliveries")
+def deliveries_of(letter) -> list[Delivery]:
+    """Used by the outgoing letter page to show each delivery's status."""
+    return services.deliveries_of(letter)

@@ -24,8 +24,10 @@ RESTRICTED_LEVELS = ("R", "SR")
 # Speed level (kecepatan).
 SPEED_LEVELS = ("biasa", "penting", "segera", "amat_segera")
 # registered: waiting for / under disposition; filed: no disposition needed (diarsipkan);
-# cancelled: registered in error (the agenda number stays used).
-LETTER_STATUSES = ("registered", "filed", "cancelled")
+# cancelled: registered in error (the agenda number stays used); awaiting: received from
+# another region's app, waiting for a clerk to accept it (eoffice.exchange; seen by nobody
+# through the letter pages until then).
+LETTER_STATUSES = ("registered", "filed", "cancelled", "awaiting")
 
 
 class IncomingLetter(TimestampMixin, db.Model):

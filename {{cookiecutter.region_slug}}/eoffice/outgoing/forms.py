@@ -25,6 +25,8 @@ class DraftForm(FlaskForm):
     external_to = TextAreaField(
         _l("To (external)"), validators=[Optional(), Length(max=5000)],
         description=_l("One per line: name | agency | address"))
+    peer_to = SelectMultipleField(_l("To (other regions' e-office)"), choices=[], coerce=int,
+                                  description=_l("Delivered electronically when signed."))
     external_cc = TextAreaField(_l("Copies (external)"), validators=[Optional(), Length(max=5000)],
                                 description=_l("One per line: name | agency | address"))
     body_html = TextAreaField(_l("Text of the letter"), validators=[Length(max=200000)])

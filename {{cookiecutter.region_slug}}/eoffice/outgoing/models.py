@@ -14,6 +14,7 @@ from eoffice.extensions import db
 if TYPE_CHECKING:
     from eoffice.archive.models import Classification
     from eoffice.auth.models import User
+    from eoffice.exchange.models import Peer
     from eoffice.files import StoredFile
     from eoffice.letters.models import IncomingLetter
     from eoffice.org.models import Position
@@ -104,7 +105,9 @@ class OutgoingLetter(TimestampMixin, db.Model):
 class OutgoingRecipient(db.Model):
     """An addressee (``to``) or copy (``cc``, tembusan): an internal position, or an
     external name/agency/address. Internal recipients get the letter as an incoming
-    letter on sending; external ones are recorded as dispatched (buku ekspedisi)."""
+    letter on sending; external ones are recorded as dispatched (buku ekspedisi). An
+    external recipient with ``peer_id`` is another region's e-office: the signed letter
+    is delivered to it electronically (``eoffice.exchange``)."""
 
     __tablename__ = "outgoing_recipients"
 
@@ -116,6 +119,7 @@ class OutgoingRecipient(db.Model):
     name: Mapped[str | None] = mapped_column(sa.String(255))
     agency: Mapped[str | None] = mapped_column(sa.String(255))
     address: Mapped[str | None] = mapped_column(sa.String(500))
+    peer_id: Mapped[int | None] = mapped_column(sa.ForeignKey("exchange_peers.id"), index=True)
     incoming_letter_id: Mapped[int | None] = mapped_column(sa.ForeignKey("incoming_letters.id"))
     dispatch_method: Mapped[str | None] = mapped_column(sa.String(10))
     dispatched_on: Mapped[dt.date | None] = mapped_column(index=True)
@@ -124,6 +128,7 @@ class OutgoingRecipient(db.Model):
 
     letter: Mapped[OutgoingLetter] = relationship(back_populates="recipients")
     position: Mapped[Position | None] = relationship()
+    peer: Mapped[Peer | None] = relationship()
 
     @property
     def is_internal(self) -> bool:

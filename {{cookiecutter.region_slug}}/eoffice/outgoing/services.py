@@ -66,6 +66,7 @@ class ExternalRecipient:
     agency: str = ""
     address: str = ""
     kind: str = "to"
+    peer_id: int | None = None  # another region's e-office (eoffice.exchange)
 
 
 @dataclass
@@ -153,6 +154,13 @@ def check_draft(data: DraftInput, actor) -> tuple[dict[str, str], dict, list]:
     for recipient in data.external:
         if not recipient.name.strip():
             errors["external"] = str(_l("An external recipient needs a name."))
+    peer_ids = {e.peer_id for e in data.external if e.peer_id}
+    if peer_ids:
+        from eoffice.exchange.models import Peer
+
+        if peer_ids - set(db.session.scalars(sa.select(Peer.id).where(
+                Peer.id.in_(peer_ids), Peer.active.is_(True)))):
+            errors["external"] = str(_l("A peer region does not exist or is inactive."))
     wanted = set(data.to_positions) | set(data.cc_positions) | set(data.chain)
     if data.signer_position_id:
         wanted.add(data.signer_position_id)
@@ -201,7 +209,7 @@ def _apply(letter: OutgoingLetter, data: DraftInput, details: dict, uploads, act
         [OutgoingRecipient(kind="to", position_id=p) for p in data.to_positions]
         + [OutgoingRecipient(kind="cc", position_id=p) for p in data.cc_positions]
         + [OutgoingRecipient(kind=e.kind, name=e.name.strip()[:255], agency=e.agency.strip()[:255]
-                             or None, address=e.address.strip()[:500] or None)
+                             or None, address=e.address.strip()[:500] or None, peer_id=e.peer_id)
            for e in data.external])
     # Steps are updated in place: (letter, order) is unique, and a flush inserts new rows
     # before it deletes orphans.
@@ -419,7 +427,7 @@ def sign(letter: OutgoingLetter, *, actor, password: str) -> None:
     seq = numbering.next_value(series, str(today.year))
     number = numbering.format_number(current_app.config["LETTER_PATTERN"], seq, today,
                                      _number_fields(letter))
-    token = secrets.token_urlsafe(32)
+    token = secrets.token_hex(20)  # 160 bits; hex survives line breaks in PDF text
     signatory = signatory_block(letter.signer_position)
     pdf = render_letter_pdf(letter, number=number, date=today, signatory=signatory,
                             verify_url=verification_url(token))
@@ -440,6 +448,9 @@ def sign(letter: OutgoingLetter, *, actor, password: str) -> None:
                              f"Dibatalkan dengan surat nomor {number}")
         audit.record("outgoing.cancelled", old, actor=actor,
                      data={"by": number, "kind": letter.correction_kind})
+    from eoffice.exchange.services import queue_deliveries
+
+    queue_deliveries(letter)  # peer recipients: delivered electronically, retried until they are
 
 
 # --- Sending ---------------------------------------------------------------------------
@@ -479,7 +490,8 @@ def send(letter: OutgoingLetter, dispatches: list[Dispatch], *, actor) -> list[i
         raise OutgoingError({"status": str(_l("You cannot send this letter."))})
     by_id = {d.recipient_id: d for d in dispatches}
     errors = {}
-    external = [r for r in letter.recipients if not r.is_internal]
+    # Peer recipients (another region's e-office) were delivered electronically at signing.
+    external = [r for r in letter.recipients if not r.is_internal and r.peer_id is None]
     for recipient in external:
         item = by_id.get(recipient.id)
         if item is None or item.method not in DISPATCH_METHODS or item.date is None:
@@ -565,7 +577,7 @@ def create_correction(letter: OutgoingLetter, kind: str, *, actor) -> OutgoingLe
         signer_position_id=letter.signer_position_id, replaces_id=letter.id,
         correction_kind=kind)
     draft.recipients = [OutgoingRecipient(kind=r.kind, position_id=r.position_id, name=r.name,
-                                          agency=r.agency, address=r.address)
+                                          agency=r.agency, address=r.address, peer_id=r.peer_id)
                         for r in letter.recipients]
     draft.steps = [ApprovalStep(order=s.order, position_id=s.position_id) for s in letter.steps
                    if s.position_id != (mine.id if mine else None)]

@@ -10,6 +10,7 @@ from flask_login import current_user
 
 from eoffice import files
 from eoffice.archive import services as archive_services
+from eoffice.exchange import services as exchange_services
 from eoffice.extensions import db
 from eoffice.letters.services import today_local
 from eoffice.org.services import position_choices
@@ -63,7 +64,8 @@ def _parse_external(text: str, kind: str) -> list[services.ExternalRecipient]:
 
 def _format_external(letter: OutgoingLetter, kind: str) -> str:
     return "\n".join(" | ".join(p for p in (r.name or "", r.agency or "", r.address or ""))
-                     for r in letter.recipients if not r.is_internal and r.kind == kind)
+                     for r in letter.recipients
+                     if not r.is_internal and r.peer_id is None and r.kind == kind)
 
 
 def _draft_form(letter: OutgoingLetter | None = None) -> DraftForm:
@@ -73,6 +75,7 @@ def _draft_form(letter: OutgoingLetter | None = None) -> DraftForm:
     form.to_positions.choices = choices
     form.cc_positions.choices = choices
     form.signer_position_id.choices = [("", "-")] + choices
+    form.peer_to.choices = exchange_services.peer_choices()
     for i in range(1, CHAIN_SIZE + 1):
         getattr(form, f"verifier_{i}").choices = [("", "-")] + choices
     if letter is not None and request.method == "GET":
@@ -82,6 +85,7 @@ def _draft_form(letter: OutgoingLetter | None = None) -> DraftForm:
                                   if r.is_internal and r.kind == "cc"]
         form.external_to.data = _format_external(letter, "to")
         form.external_cc.data = _format_external(letter, "cc")
+        form.peer_to.data = [r.peer_id for r in letter.recipients if r.peer_id]
         for step in letter.steps[:CHAIN_SIZE]:
             getattr(form, f"verifier_{step.order + 1}").data = step.position_id
         details = letter.details or {}
@@ -117,7 +121,8 @@ def _draft_input(form: DraftForm, errors: dict) -> services.DraftInput:
         speed=form.speed.data, details=details, to_positions=form.to_positions.data or [],
         cc_positions=form.cc_positions.data or [],
         external=_parse_external(form.external_to.data, "to")
-        + _parse_external(form.external_cc.data, "cc"),
+        + _parse_external(form.external_cc.data, "cc")
+        + exchange_services.peer_recipients(form.peer_to.data),
         chain=form.chain(),
         uploads=[(f.filename or "", f.read()) for f in form.files.data or [] if f])
 

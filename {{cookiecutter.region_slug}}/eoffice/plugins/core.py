@@ -12,10 +12,14 @@ hookimpl = pluggy.HookimplMarker("eoffice")
 @hookimpl
 def eoffice_blueprints(app):
     from eoffice.admin import bp as admin_bp
+    from eoffice.api import bp as api_bp
+    from eoffice.api import ui_bp as api_ui_bp
     from eoffice.archive import bp as archive_bp
     from eoffice.auth import bp as auth_bp
     from eoffice.dashboard import bp as dashboard_bp
     from eoffice.dispositions import bp as dispositions_bp
+    from eoffice.exchange import bp as exchange_bp
+    from eoffice.exchange import endpoint_bp as exchange_endpoint_bp
     from eoffice.letters import bp as letters_bp
     from eoffice.org import bp as org_bp
     from eoffice.outgoing import bp as outgoing_bp
@@ -23,7 +27,7 @@ def eoffice_blueprints(app):
     from eoffice.staff import bp as staff_bp
 
     return [auth_bp, dashboard_bp, letters_bp, dispositions_bp, outgoing_bp, verify_bp, org_bp,
-            staff_bp, admin_bp, archive_bp]
+            staff_bp, admin_bp, archive_bp, api_bp, api_ui_bp, exchange_bp, exchange_endpoint_bp]
 
 
 @hookimpl
@@ -36,6 +40,7 @@ def eoffice_nav_items(user):
         NavItem(_("Incoming letters"), "letters.index", "envelope", "letters.view", 20),
         NavItem(_("Dispositions"), "dispositions.index", "diagram-2", "letters.view", 30),
         NavItem(_("Outgoing letters"), "outgoing.index", "send", "outgoing.view", 40),
+        NavItem(_("From other regions"), "exchange.inbox", "inboxes", "letters.register", 45),
         NavItem(_("Organisation"), "org.index", "diagram-3", "org.view", 60),
         NavItem(_("Staff"), "staff.index", "people", "staff.view", 70),
         NavItem(_("Users"), "admin.users", "person-gear", "users.manage", 90, admin),
@@ -43,6 +48,9 @@ def eoffice_nav_items(user):
                 admin),
         NavItem(_("Disposition instructions"), "dispositions.instructions", "list-check",
                 "dispositions.instructions", 93, admin),
+        NavItem(_("Peer regions"), "exchange.peers", "globe2", "exchange.manage", 94, admin),
+        NavItem(_("System API tokens"), "api_ui.system_tokens", "key", "api.system_tokens", 94,
+                admin),
         NavItem(_("Audit log"), "admin.audit_log", "journal-check", "audit.view", 95, admin),
     ]
 
@@ -74,6 +82,13 @@ def eoffice_dashboard_cards(user):
             cards.append(DashboardCard(_("Letters I registered"), counts["registered_by_me"],
                                        "letters.index", "envelope-check", 24,
                                        (("queue", "registered_by_me"),)))
+        from eoffice.security import can_receive_exchange
+
+        if can_receive_exchange(user):
+            from eoffice.exchange.services import awaiting_count
+
+            cards.append(DashboardCard(_("Letters from other regions to accept"),
+                                       awaiting_count(), "exchange.inbox", "inboxes", 25))
     if can(user, "outgoing.view"):
         from eoffice.outgoing.services import queue_counts as outgoing_counts
 
@@ -112,6 +127,8 @@ def eoffice_permissions():
 
 @hookimpl
 def eoffice_cli_commands(app):
+    from eoffice.api.commands import token
     from eoffice.cli import core_commands
+    from eoffice.exchange.commands import exchange
 
-    return core_commands()
+    return [*core_commands(), token, exchange]

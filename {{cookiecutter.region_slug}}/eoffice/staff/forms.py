@@ -66,6 +66,10 @@ class StaffFilterForm(FlaskForm):
 
 class ImportForm(FlaskForm):
     file = FileField(_l("CSV or XLSX file"), validators=[FileRequired()])
+    format = RadioField(_l("Columns of the file"), default="ours", choices=[
+        ("ours", _l("This application's columns (as exported here)")),
+        ("siasn", _l("A SIASN export (BKN)")),
+    ])
     mode = RadioField(_l("If some rows are wrong"), default="all", choices=[
         ("all", _l("Import nothing, show me the errors")),
         ("valid", _l("Import the valid rows, report the others")),

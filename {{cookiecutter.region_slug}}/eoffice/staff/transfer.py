@@ -45,6 +45,9 @@ EMPLOYMENT_LABELS = {"pns": "PNS", "pppk": "PPPK", "non_asn": "NON-ASN"}
 
 MODE_ALL_OR_NOTHING = "all"
 MODE_VALID_ONLY = "valid"
+FORMAT_OURS = "ours"  # the columns above (also what the export writes)
+FORMAT_SIASN = "siasn"  # a SIASN export (eoffice.staff.siasn)
+FORMATS = (FORMAT_OURS, FORMAT_SIASN)
 
 
 class ImportFileError(ValueError):
@@ -109,12 +112,13 @@ def _decode(data: bytes) -> str:
     raise ImportFileError(str(_l("The CSV file is not text (UTF-8 or Windows-1252).")))
 
 
-def read_rows(filename: str, data: bytes) -> tuple[list[str], Iterator[list]]:
+def read_rows(filename: str, data: bytes, check_header=_check_header,
+              ) -> tuple[list[str], Iterator[list]]:
     """Header keys and an iterator of rows, from CSV or XLSX content."""
     if not data.strip():
         raise ImportFileError(str(_l("The file is empty.")))
     if data[:4] == b"PK\x03\x04":
-        return _read_xlsx(data)
+        return _read_xlsx(data, check_header)
     if filename.lower().endswith((".xlsx", ".xls")):
         raise ImportFileError(str(_l("The file is not a valid XLSX workbook.")))
     if b"\x00" in data[:4096]:
@@ -127,10 +131,10 @@ def read_rows(filename: str, data: bytes) -> tuple[list[str], Iterator[list]]:
         header = next(reader)
     except (StopIteration, csv.Error) as exc:
         raise ImportFileError(str(_l("The file is empty."))) from exc
-    return _check_header(header), reader
+    return check_header(header), reader
 
 
-def _read_xlsx(data: bytes) -> tuple[list[str], Iterator[list]]:
+def _read_xlsx(data: bytes, check_header=_check_header) -> tuple[list[str], Iterator[list]]:
     from openpyxl import load_workbook
 
     try:
@@ -143,18 +147,35 @@ def _read_xlsx(data: bytes) -> tuple[list[str], Iterator[list]]:
         header = list(next(rows))
     except StopIteration as exc:
         raise ImportFileError(str(_l("The file is empty."))) from exc
-    return _check_header(header), (list(r) for r in rows)
+    return check_header(header), (list(r) for r in rows)
 
 
 def import_staff(filename: str, data: bytes, *, mode: str = MODE_ALL_OR_NOTHING,
-                 actor=None) -> ImportReport:
+                 actor=None, format: str = FORMAT_OURS) -> ImportReport:
     """Check every row, then save all of them, only the valid ones, or none.
 
     All-or-nothing (the default) commits nothing when any row is wrong. Rows are
     checked against the database and against earlier rows of the same file
-    (a NIP twice in one file is reported on its second row).
+    (a NIP twice in one file is reported on its second row). ``format`` is ours
+    (COLUMNS) or siasn (a SIASN export, columns mapped by ``eoffice.staff.siasn``).
     """
-    keys, rows = read_rows(filename, data)
+    if format == FORMAT_SIASN:
+        from eoffice.staff import siasn
+
+        keys, rows = read_rows(filename, data, siasn.check_header)
+        to_record = siasn.RowMapper()
+
+        def where(name: str, record: dict) -> tuple[str, object]:
+            return siasn.column_of(name), record.get(name)
+    else:
+        keys, rows = read_rows(filename, data)
+
+        def to_record(keys: list[str], values: list) -> dict:
+            return {COLUMNS[k]: v for k, v in zip(keys, values, strict=False) if k}
+
+        def where(name: str, record: dict) -> tuple[str, object]:
+            column = FIELD_TO_COLUMN.get(name, name)
+            return column, record.get(COLUMNS.get(column, name), "")
     report = ImportReport(mode=mode)
     lookups = Lookups.load(with_numbers=True)
     seen: dict[tuple[str, str], int] = {}
@@ -176,13 +197,12 @@ def import_staff(filename: str, data: bytes, *, mode: str = MODE_ALL_OR_NOTHING,
         report.total += 1
         if report.total > limit:
             raise ImportFileError(str(_l("The file has more than %(n)d rows; split it.", n=limit)))
-        record = {COLUMNS[k]: v for k, v in zip(keys, values, strict=False) if k}
+        record = to_record(keys, values)
         try:
             cleaned = clean_staff(record, lookups, check_unique=check_unique)
         except StaffError as exc:
             for name, message in exc.errors.items():
-                column = FIELD_TO_COLUMN.get(name, name)
-                value = record.get(COLUMNS.get(column, name), "")
+                column, value = where(name, record)
                 report.errors.append(RowError(line, column, "" if value is None else str(value),
                                               message))
             continue
@@ -200,7 +220,7 @@ def import_staff(filename: str, data: bytes, *, mode: str = MODE_ALL_OR_NOTHING,
     if valid:
         db.session.add_all(Staff(**values) for values in valid)
         audit.record("staff.imported", ("staff", "import"), actor=actor,
-                     data={"file": filename[:200], "created": len(valid),
+                     data={"file": filename[:200], "format": format, "created": len(valid),
                            "rejected_rows": report.rejected_rows})
         db.session.commit()
         report.committed = True

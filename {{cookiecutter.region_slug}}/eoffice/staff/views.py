@@ -147,7 +147,8 @@ def import_():
         upload = form.file.data
         try:
             report = transfer.import_staff(upload.filename or "", upload.read(),
-                                           mode=form.mode.data, actor=current_user)
+                                           mode=form.mode.data, actor=current_user,
+                                           format=form.format.data)
         except transfer.ImportFileError as exc:
             db.session.rollback()
             form.file.errors = [str(exc)]
@@ -157,8 +158,10 @@ def import_():
             else:
                 flash(_("Nothing was imported: %(n)d rows have errors.",
                         n=report.rejected_rows), "danger")
+    from eoffice.staff import siasn
+
     return render_template("staff/import.html", form=form, report=report,
-                           columns=list(transfer.COLUMNS))
+                           columns=list(transfer.COLUMNS), siasn_columns=siasn.COLUMNS)
 
 
 @bp.route("/templat-impor.csv")

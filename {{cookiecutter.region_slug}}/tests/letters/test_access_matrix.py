@@ -263,6 +263,7 @@ def observe(client, scene) -> dict[str, object]:
     }
     for queue in ("open", "done", "sent", "overdue"):
         got[f"queue.{queue}"] = listed(client, f"/disposisi/?antrian={queue}", letter)
+
     def act(name, method, url, data=None, changed=lambda before, after: before != after):
         before = state(scene)
         response = getattr(client, method)(url, data=data or {})

@@ -9,21 +9,15 @@ migrations.
 
 from __future__ import annotations
 
-import os
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-import sqlalchemy as sa
 
-
-def postgres_server_url() -> sa.engine.URL | None:
-    url = os.environ.get("TEST_DATABASE_URL", "")
-    if not url.startswith("postgresql"):
-        return None
-    return sa.engine.make_url(url)
+from .databases import admin as _admin
+from .databases import postgres_server_url
 
 
 @dataclass
@@ -102,12 +96,3 @@ def make_module_site(app_config, tmp_path_factory) -> Callable[..., Site]:
     factory = SiteFactory(app_config, tmp_path_factory.mktemp("sites"))
     yield factory
     factory.close()
-
-
-def _admin(server: sa.engine.URL, statement: str) -> None:
-    engine = sa.create_engine(server, isolation_level="AUTOCOMMIT")
-    try:
-        with engine.connect() as connection:
-            connection.execute(sa.text(statement))
-    finally:
-        engine.dispose()
