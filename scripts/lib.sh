@@ -29,6 +29,7 @@ package_present() {
         python3-venv) "$PYTHON" -c 'import ensurepip, venv' >/dev/null 2>&1 ;;
         git) command -v git >/dev/null 2>&1 ;;
         poppler-utils) command -v pdftoppm >/dev/null 2>&1 ;;
+        zbar-tools) command -v zbarimg >/dev/null 2>&1 ;;
         libpango-1.0-0) has_lib 'libpango-1.0.so.0' ;;
         libpangoft2-1.0-0) has_lib 'libpangoft2-1.0.so.0' ;;
         postgresql) compgen -G '/usr/lib/postgresql/*/bin/initdb' >/dev/null ;;

@@ -41,7 +41,7 @@ TOTAL_PASSED=0
 TOTAL_FAILED=0
 TOTAL_SKIPPED=0
 
-SYSTEM_PACKAGES=(python3-venv git chromium postgresql poppler-utils libpango-1.0-0
+SYSTEM_PACKAGES=(python3-venv git chromium postgresql poppler-utils zbar-tools libpango-1.0-0
                  libpangoft2-1.0-0)
 
 # --- 1. system packages, 2. virtualenv --------------------------------------------------------

@@ -13,6 +13,7 @@ tells an IT team to run.
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import os
 import re
@@ -24,7 +25,7 @@ from contextlib import closing
 from pathlib import Path
 
 import pytest
-from conftest import ROOT, make_template_snapshot, read_text_or_none
+from conftest import ROOT, TEMPLATE_DIR, bake_ok, make_template_snapshot, read_text_or_none
 
 GIT_ENV = {
     "GIT_AUTHOR_NAME": "Template Test",
@@ -99,6 +100,50 @@ def test_cruft_create_then_update_keeps_what_the_region_owns(template_repo: Path
     assert region_toml.read_bytes() == toml_before
     assert local_file.read_text(encoding="utf-8") == "milik daerah\n"
     run([*cruft, "check"], region, home)
+
+
+# --- the record of the core's files (.eoffice-core.json) -------------------------------------
+
+
+def load_integrity(project: Path):
+    """The baked core's own eoffice/maintenance/integrity.py (standard library only)."""
+    spec = importlib.util.spec_from_file_location(
+        "baked_integrity", project / "eoffice" / "maintenance" / "integrity.py")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module
+    try:
+        spec.loader.exec_module(module)
+    finally:
+        del sys.modules[spec.name]
+    return module
+
+
+def test_generation_records_the_core(cookies):
+    project = bake_ok(cookies, {})
+    integrity = load_integrity(project)
+    text = (project / ".eoffice-core.json").read_text(encoding="utf-8")
+    assert text == integrity.render_record(integrity.build_record(project))
+    record = json.loads(text)
+    core = sorted(path.relative_to(project).as_posix() for folder in ("eoffice", "migrations")
+                  for path in (project / folder).rglob("*") if path.is_file())
+    assert sorted(record["files"]) == core
+    assert record["version"] == integrity.read_version(project) != "unknown"
+    assert str(project) not in text and "\t" not in text
+
+
+def test_post_hook_records_only_where_there_is_a_core(post_hook, tmp_path):
+    assert post_hook.record_core_files(tmp_path) is False
+    assert not (tmp_path / ".eoffice-core.json").exists()
+    core = TEMPLATE_DIR / "eoffice"
+    (tmp_path / "eoffice" / "maintenance").mkdir(parents=True)
+    for name in ("version.py", "maintenance/integrity.py"):
+        shutil.copy2(core / name, tmp_path / "eoffice" / name)
+    assert post_hook.record_core_files(tmp_path) is True
+    first = (tmp_path / ".eoffice-core.json").read_bytes()
+    assert post_hook.record_core_files(tmp_path) is True
+    assert (tmp_path / ".eoffice-core.json").read_bytes() == first
+    assert set(json.loads(first)["files"]) == {"eoffice/version.py",
+                                                "eoffice/maintenance/integrity.py"}
 
 
 # --- from the first release to this template, with local work and data -----------------------
@@ -477,6 +522,11 @@ def update_and_check(region: Region, template: Path, commit: str, fresh_dir: Pat
     region.cruft("update", "--skip-apply-ask", "--checkout", commit)
     assert json.loads((region.root / ".cruft.json").read_text())["commit"] == commit
     assert leftovers_of_a_bad_merge(region.root) == []
+    # ... and the same with the commands of docs/it/updating.md
+    grep = region.run("grep", "-rIln", "--exclude-dir=.git", "--exclude-dir=instance",
+                      "-e", "^<<<<<<<", "-e", "^>>>>>>>", ".", ok=False)
+    assert grep.returncode == 1 and grep.stdout == "", grep.stdout
+    assert region.run("find", ".", "-name", "*.rej", "-not", "-path", "./.git/*").stdout == ""
     region.cruft("check")
     fresh = fresh_bake(template, commit, fresh_dir, region.home)
     mine, theirs = upstream_files(region.root), upstream_files(fresh)

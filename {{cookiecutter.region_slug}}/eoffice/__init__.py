@@ -56,7 +56,7 @@ def register_extensions(app: Flask) -> None:
     csrf.init_app(app)
     bootstrap.init_app(app)
     babel.init_app(app, locale_selector=i18n.select_locale,
-                   default_translation_directories=str(Path(__file__).parent / "translations"))
+                   default_translation_directories=i18n.translation_directories())
     login_manager.init_app(app)
     sessions.init_login_manager(login_manager)
     sessions.init_session_expiry(app)

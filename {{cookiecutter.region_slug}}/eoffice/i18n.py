@@ -2,10 +2,27 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from flask import Flask, current_app, has_request_context, session
 from flask_login import current_user
 
-from eoffice.config import LOCALES
+from eoffice.config import LOCALES, REGION_ROOT
+
+CORE_TRANSLATIONS = Path(__file__).resolve().parent / "translations"
+# The region's own catalog: the strings of its plugins in local/ (optional).
+LOCAL_TRANSLATIONS = REGION_ROOT / "local" / "translations"
+
+
+def translation_directories() -> str:
+    """Flask-Babel's directory list (";"-separated): the local catalog, then the core's.
+
+    Flask-Babel merges the catalogs in this order, a later one winning, so on a
+    msgid that both translate the core's translation is kept (a local catalog
+    cannot change the core's wording), and so is the core's plural rule. A region
+    without local/translations simply has no local catalog.
+    """
+    return ";".join(str(path) for path in (LOCAL_TRANSLATIONS, CORE_TRANSLATIONS))
 
 
 def select_locale() -> str:

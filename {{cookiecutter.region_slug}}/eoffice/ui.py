@@ -153,7 +153,9 @@ def init_app(app: Flask) -> None:
     @app.context_processor
     def _layout_context():
         return {
-            "nav_entries": nav_entries(current_user) if current_user.is_authenticated else [],
+            # Outside a request (a PDF rendered by the CLI, a job or a test) there is no user.
+            "nav_entries": nav_entries(current_user)
+            if getattr(current_user, "is_authenticated", False) else [],
             "app_version": __version__,
             "region": {
                 "name": app.config["REGION_NAME"],

@@ -1,10 +1,17 @@
 """The UI speaks Bahasa Indonesia: every marked string has an Indonesian translation.
 
-The messages are extracted from the current source (eoffice/ and local/) with
-Babel's Python API and the same mapping (eoffice/babel.cfg) and keywords as the
-template's ``scripts/i18n.sh``, so a string added to the code without a
-translation fails here, not in front of a user. The compiled .mo files (what
-Flask-Babel actually reads) must say what the .po files say.
+Two catalogs, each covering one folder, and checked separately:
+
+- the core's, eoffice/translations, for the strings of eoffice/ (upstream's job);
+- the region's own, local/translations, for the strings of its plugins in local/
+  (the region's job: a string added in local/ without a translation fails the
+  local tests below, never the core's, which the region cannot change).
+
+The messages are extracted from the current source with Babel's Python API and the
+same mapping (eoffice/babel.cfg) and keywords as the template's ``scripts/i18n.sh``,
+so a string added to the code without a translation fails here, not in front of a
+user. The compiled .mo files (what Flask-Babel actually reads) must say what the
+.po files say. Flask-Babel loads both catalogs (eoffice.i18n.translation_directories).
 """
 
 from __future__ import annotations
@@ -12,12 +19,18 @@ from __future__ import annotations
 import gettext as gettext_module
 import re
 from collections import Counter
+from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 
 import pytest
+from babel.messages.catalog import Catalog
 from babel.messages.extract import DEFAULT_KEYWORDS, extract_from_dir
+from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.support import Translations
+
+from tests.conftest import EXAMPLE_PLUGIN
 
 try:
     from babel.messages.frontend import parse_mapping_cfg
@@ -26,24 +39,57 @@ except ImportError:  # Babel < 2.14
 
 REGION_ROOT = Path(__file__).resolve().parent.parent
 CORE = REGION_ROOT / "eoffice"
-CATALOGS = CORE / "translations"
-SOURCES = ("eoffice", "local")
 LOCALES = ("id", "en")
 # Keep in step with KEYWORDS in scripts/i18n.sh of the template.
 KEYWORDS = {**DEFAULT_KEYWORDS, "_l": None, "lazy_gettext": None,
             "lazy_ngettext": (1, 2), "lazy_pgettext": ((1, "c"), 2)}
-FIX = ("Run `bash scripts/i18n.sh` in the template repository, translate the entries of "
-       "eoffice/translations/id/LC_MESSAGES/messages.po, run the script again to compile, "
-       "and commit the .po and .mo files (see docs/dev/translations.md).")
 
 
-def po_path(locale: str) -> Path:
-    return CATALOGS / locale / "LC_MESSAGES" / "messages.po"
+@dataclass(frozen=True)
+class Scope:
+    """A source folder and the catalog that translates it (in <folder>/translations)."""
+
+    source: str
+    fix: str
+
+    @property
+    def catalogs(self) -> Path:
+        return REGION_ROOT / self.source / "translations"
+
+    def __str__(self) -> str:
+        return self.source
 
 
-def load_po(locale: str):
-    path = po_path(locale)
-    assert path.is_file(), f"{path} is missing. {FIX}"
+CORE_SCOPE = Scope("eoffice", (
+    "Run `bash scripts/i18n.sh` in the template repository, translate the entries of "
+    "eoffice/translations/id/LC_MESSAGES/messages.po, run the script again to compile, "
+    "and commit the .po and .mo files (see docs/dev/translations.md)."))
+LOCAL_SCOPE = Scope("local", (
+    "The strings of local/ are the region's own and live in local/translations (the core's "
+    "catalog does not cover them). Run `bash scripts/i18n.sh --local <this region's folder>` "
+    "from a checkout of the template (or the pybabel commands in its docs/dev/translations.md), "
+    "translate the entries of local/translations/id/LC_MESSAGES/messages.po, run it again to "
+    "compile, and commit local/translations (.pot, .po and .mo)."))
+SCOPES = (CORE_SCOPE, LOCAL_SCOPE)
+
+
+@pytest.fixture(params=SCOPES, ids=str)
+def scope(request) -> Scope:
+    """Each catalog in turn; the local one is skipped when local/ has nothing to translate."""
+    if request.param is LOCAL_SCOPE and not LOCAL_SCOPE.catalogs.is_dir() \
+            and not extracted_messages(LOCAL_SCOPE):
+        pytest.skip("local/ has no marked strings and there is no local/translations: "
+                    "the region has nothing of its own to translate")
+    return request.param
+
+
+def po_path(scope: Scope, locale: str) -> Path:
+    return scope.catalogs / locale / "LC_MESSAGES" / "messages.po"
+
+
+def load_po(scope: Scope, locale: str):
+    path = po_path(scope, locale)
+    assert path.is_file(), f"{path.relative_to(REGION_ROOT)} is missing. {scope.fix}"
     with path.open("rb") as handle:
         return read_po(handle, locale=locale)
 
@@ -58,21 +104,21 @@ def method_map() -> tuple[list[tuple[str, str]], dict]:
     return methods, options
 
 
-def extracted_messages() -> dict[tuple[str | tuple[str, ...], str | None], list[str]]:
-    """{(msgid, context): [locations]} of every marked string in the source."""
+@cache
+def extracted_messages(scope: Scope) -> dict[tuple[str | tuple[str, ...], str | None], list[str]]:
+    """{(msgid, context): [locations]} of every marked string in the scope's folder."""
     methods, options = method_map()
     found: dict = {}
-    for source in SOURCES:
-        folder = REGION_ROOT / source
-        if not folder.is_dir():
+    folder = REGION_ROOT / scope.source
+    if not folder.is_dir():
+        return found
+    for filename, lineno, message, _comments, context in extract_from_dir(
+            folder, methods, options, keywords=KEYWORDS):
+        if isinstance(message, list | tuple):
+            message = tuple(message)
+        if not (message[0] if isinstance(message, tuple) else message):
             continue
-        for filename, lineno, message, _comments, context in extract_from_dir(
-                folder, methods, options, keywords=KEYWORDS):
-            if isinstance(message, list | tuple):
-                message = tuple(message)
-            if not (message[0] if isinstance(message, tuple) else message):
-                continue
-            found.setdefault((message, context), []).append(f"{source}/{filename}:{lineno}")
+        found.setdefault((message, context), []).append(f"{scope.source}/{filename}:{lineno}")
     return found
 
 
@@ -113,15 +159,23 @@ def test_babel_mapping_covers_python_and_templates():
     methods, _options = method_map()
     assert ("**.py", "python") in methods
     assert ("**/templates/**.html", "jinja2.ext:babel_extract") in methods
-    messages = extracted_messages()
+    messages = extracted_messages(CORE_SCOPE)
     assert ("Log in", None) in messages, "the extraction found no template strings"
     assert ("Username", None) in messages, "the extraction found no lazy_gettext (_l) strings"
 
 
-def test_every_message_has_an_indonesian_translation():
-    catalog = load_po("id")
+def test_core_catalog_covers_the_core_only():
+    """The core's catalog is built from eoffice/ alone, so what a region adds in local/
+    can never make it (or this file, which every update replaces) fail."""
+    assert all(location.startswith("eoffice/")
+               for m in load_po(CORE_SCOPE, "id") for location, _line in m.locations), \
+        "eoffice/translations holds strings from outside eoffice/. " + CORE_SCOPE.fix
+
+
+def check_translated(scope: Scope) -> None:
+    catalog = load_po(scope, "id")
     problems = []
-    for (msgid, context), locations in extracted_messages().items():
+    for (msgid, context), locations in extracted_messages(scope).items():
         message = catalog.get(singular(msgid), context=context)
         where = ", ".join(locations[:3]) + (" ..." if len(locations) > 3 else "")
         if message is None:
@@ -131,21 +185,37 @@ def test_every_message_has_an_indonesian_translation():
         elif not all(s.strip() for s in strings(message.string)):
             problems.append(f"  - {singular(msgid)!r} (no translation; {where})")
     assert not problems, (
-        f"{len(problems)} UI string(s) lack an Indonesian translation:\n"
-        + "\n".join(problems) + "\n" + FIX)
+        f"{len(problems)} UI string(s) of {scope.source}/ lack an Indonesian translation in "
+        f"{scope.source}/translations:\n" + "\n".join(problems) + "\n" + scope.fix)
+
+
+def test_every_core_message_has_an_indonesian_translation():
+    check_translated(CORE_SCOPE)
+
+
+def test_every_local_message_has_an_indonesian_translation():
+    """The region's own strings (local/) against the region's own catalog (local/translations).
+
+    Skipped only when local/ has nothing marked for translation; a local string
+    without a translation fails, and fixing it is the region's work (see the message).
+    """
+    if not extracted_messages(LOCAL_SCOPE):
+        pytest.skip("local/ has no marked strings: the region has nothing of its own to "
+                    "translate")
+    check_translated(LOCAL_SCOPE)
 
 
 @pytest.mark.parametrize("locale", LOCALES)
-def test_catalog_has_no_fuzzy_entries(locale):
-    fuzzy = [describe(m) for m in load_po(locale) if m.id and m.fuzzy]
-    assert not fuzzy, (f"fuzzy entries in {po_path(locale).name} ({locale}), which are not "
-                       f"compiled: {', '.join(fuzzy)}. Review them and remove the fuzzy flag. "
-                       + FIX)
+def test_catalog_has_no_fuzzy_entries(scope, locale):
+    fuzzy = [describe(m) for m in load_po(scope, locale) if m.id and m.fuzzy]
+    assert not fuzzy, (f"fuzzy entries in {po_path(scope, locale).relative_to(REGION_ROOT)}, "
+                       f"which are not compiled: {', '.join(fuzzy)}. Review them and remove "
+                       "the fuzzy flag. " + scope.fix)
 
 
 @pytest.mark.parametrize("locale", LOCALES)
-def test_translations_keep_the_placeholders(locale):
-    catalog = load_po(locale)
+def test_translations_keep_the_placeholders(scope, locale):
+    catalog = load_po(scope, locale)
     problems = []
     for message in catalog:
         if not message.id:
@@ -161,15 +231,15 @@ def test_translations_keep_the_placeholders(locale):
             if placeholders(text) != placeholders(source):
                 problems.append(f"  - {source!r}\n    -> {text!r}")
     assert not problems, (
-        f"translations in {locale} whose placeholders (%(name)s, %d, %%, {{name}}) differ "
-        "from the English:\n" + "\n".join(problems))
+        f"translations in {po_path(scope, locale).relative_to(REGION_ROOT)} whose placeholders "
+        "(%(name)s, %d, %%, {{name}}) differ from the English:\n" + "\n".join(problems))
 
 
 @pytest.mark.parametrize("locale", LOCALES)
-def test_compiled_catalog_matches_the_po(locale):
-    catalog = load_po(locale)
-    mo = po_path(locale).with_suffix(".mo")
-    assert mo.is_file(), f"{mo} is missing. {FIX}"
+def test_compiled_catalog_matches_the_po(scope, locale):
+    catalog = load_po(scope, locale)
+    mo = po_path(scope, locale).with_suffix(".mo")
+    assert mo.is_file(), f"{mo.relative_to(REGION_ROOT)} is missing. {scope.fix}"
     with mo.open("rb") as handle:
         compiled = Translations(fp=handle, domain="messages")
     plural = gettext_module.c2py(catalog.plural_expr)
@@ -191,10 +261,9 @@ def test_compiled_catalog_matches_the_po(locale):
                    else compiled.gettext(message.id))
             if got != message.string:
                 stale.append(describe(message))
-    assert not stale, (f"{mo.relative_to(REGION_ROOT)} is older than {po_path(locale).name}; "
-                       "it translates "
+    assert not stale, (f"{mo.relative_to(REGION_ROOT)} is older than its .po; it translates "
                        f"{len(stale)} message(s) differently or not at all: "
-                       + ", ".join(stale[:20]) + ". " + FIX)
+                       + ", ".join(stale[:20]) + ". " + scope.fix)
 
 
 def test_login_page_speaks_indonesian_by_default(app, client, monkeypatch):
@@ -217,3 +286,71 @@ def test_login_page_speaks_english_when_chosen(app, client, monkeypatch):
         assert text in html
     for text in ("Masuk", "Kata sandi"):
         assert text not in html
+
+
+def test_example_page_speaks_indonesian_from_the_local_catalog(client, admin, login, app,
+                                                               monkeypatch):
+    """The example plugin's own strings come from local/translations, not the core's."""
+    if not EXAMPLE_PLUGIN.is_dir():
+        pytest.skip("the region removed the example plugin")
+    if ("Staff recap", None) not in extracted_messages(LOCAL_SCOPE):
+        pytest.skip("the region changed the example plugin's wording")
+    translated = load_po(LOCAL_SCOPE, "id").get("Staff recap")
+    assert translated is not None and translated.string, LOCAL_SCOPE.fix
+    monkeypatch.setitem(app.config, "BABEL_DEFAULT_LOCALE", "id")
+    login(admin)
+    html = client.get("/lokal/rekap-pegawai/").get_data(as_text=True)
+    assert translated.string in html
+    assert "Staff recap" not in html
+    assert "Dasbor" in html or "Keluar" in html  # the core's strings still translate
+
+
+def write_catalog(folder: Path, locale: str, messages: dict[str, str]) -> None:
+    catalog = Catalog(locale=locale, domain="messages")
+    for msgid, msgstr in messages.items():
+        catalog.add(msgid, msgstr)
+    target = folder / locale / "LC_MESSAGES"
+    target.mkdir(parents=True)
+    with (target / "messages.mo").open("wb") as handle:
+        write_mo(handle, catalog)
+
+
+@pytest.fixture
+def app_with_local_catalog(app_config, monkeypatch):
+    """``make(folder)``: a new app whose local catalog directory is ``folder``."""
+    from eoffice import create_app, i18n
+    from eoffice.extensions import babel
+
+    # Flask-Babel caches the merged catalogs per locale on the shared Babel object:
+    # give these apps their own cache, and give the other tests theirs back afterwards.
+    monkeypatch.setattr(babel.domain_instance, "cache", {})
+
+    def make(folder: Path):
+        monkeypatch.setattr(i18n, "LOCAL_TRANSLATIONS", folder)
+        return create_app(app_config | {"BABEL_DEFAULT_LOCALE": "id"})
+
+    return make
+
+
+def test_a_local_catalog_adds_strings_but_cannot_change_the_cores(app_with_local_catalog,
+                                                                  tmp_path):
+    from flask_babel import force_locale, get_translations, gettext
+
+    write_catalog(tmp_path, "id", {"Only in a local plugin": "Hanya di plugin lokal",
+                                   "Log in": "Silakan masuk"})
+    app = app_with_local_catalog(tmp_path)
+    with app.test_request_context(), force_locale("id"):
+        assert gettext("Only in a local plugin") == "Hanya di plugin lokal"
+        assert gettext("Log in") == "Masuk"  # the core's translation wins
+        assert get_translations().plural(5) == 0  # the core's rule (Indonesian: one form)
+
+
+def test_a_region_without_local_translations_is_fine(app_with_local_catalog, tmp_path):
+    from flask_babel import force_locale, get_translations, gettext
+
+    app = app_with_local_catalog(tmp_path / "no-such-folder")
+    with app.test_request_context(), force_locale("id"):
+        assert gettext("Log in") == "Masuk"
+        assert gettext("Only in a local plugin") == "Only in a local plugin"
+        assert get_translations().plural(5) == 0
+    assert app.test_client().get("/masuk").status_code == 200

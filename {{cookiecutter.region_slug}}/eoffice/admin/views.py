@@ -3,6 +3,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_pgettext
 from flask_login import current_user
 
 from eoffice import audit
@@ -16,8 +17,11 @@ from eoffice.staff.nip import format_nip
 from eoffice.staff.services import staff_by_number
 from eoffice.ui import rows_per_page
 
-ROLE_LABELS = {"admin": "Admin", "pencatat": "Pencatat", "pimpinan": "Pimpinan",
-               "pegawai": "Pegawai"}
+# "user role": "Administrator" is also a kind of jabatan, translated differently.
+ROLE_LABELS = {"admin": lazy_pgettext("user role", "Administrator"),
+               "pencatat": lazy_pgettext("user role", "Records clerk"),
+               "pimpinan": lazy_pgettext("user role", "Head of office"),
+               "pegawai": lazy_pgettext("user role", "Staff")}
 
 
 @bp.route("/pengguna")

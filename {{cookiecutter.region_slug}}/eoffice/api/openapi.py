@@ -93,10 +93,10 @@ def schemas() -> dict:
                 "recipients": {"type": "array", "items": obj({
                     "id": INT, "position_id": INT, "status": STR})}})}})]},
         "LetterInput": obj({
-            "sender": {"type": "string", "maxLength": 255},
-            "sender_number": {"type": "string", "maxLength": 128},
+            "sender": {"type": "string", "minLength": 1, "maxLength": 255},
+            "sender_number": {"type": "string", "minLength": 1, "maxLength": 128},
             "letter_date": DATE, "received_date": DATE,
-            "subject": {"type": "string", "maxLength": 500},
+            "subject": {"type": "string", "minLength": 1, "maxLength": 500},
             "summary": {"type": "string", "maxLength": 5000},
             "classification_id": {"type": "integer", "minimum": 1, "maximum": MAX_ID},
             "security": {"type": "string", "enum": list(SECURITY_LEVELS), "default": "B"},
@@ -296,7 +296,7 @@ def paths() -> dict:
                 **NOT_MODIFIED, **STANDARD, **NOT_FOUND}}},
         "/letters/{letter_id}/dispositions": {"post": {
             "operationId": "disposeLetter", "tags": ["dispositions"],
-            "summary": "Dispose the letter (as the holder of an addressee position).",
+            "summary": "Write a disposition on the letter (holder of an addressee position only).",
             "parameters": [path_id("letter_id")], "requestBody": json_body("DispositionInput"),
             "responses": {"201": {"description": "Disposition sent.",
                                   "content": json_content(ref("DispositionCreated"))},

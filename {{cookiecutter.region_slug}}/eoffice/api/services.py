@@ -191,6 +191,13 @@ class Fields:
             self.errors[name] = str(_l("This field is required."))
         return None
 
+    def _empty(self, name: str, value) -> bool:
+        """Absent (None) counts as not given; an empty value of a typed field is wrong."""
+        if value == "":
+            self.errors[name] = str(_l("Must not be empty."))
+            return True
+        return False
+
     def text(self, name: str, *, required: bool = False, max_length: int = 500,
              default: str = "") -> str:
         value = self.data.get(name)
@@ -211,8 +218,10 @@ class Fields:
     def integer(self, name: str, *, required: bool = False, minimum: int | None = None,
                 maximum: int | None = None, default: int | None = None) -> int | None:
         value = self.data.get(name)
-        if value is None or value == "":
+        if value is None:
             self._missing(name, required)
+            return default
+        if self._empty(name, value):
             return default
         if isinstance(value, str) and value.strip().lstrip("-").isdigit() and len(value) < 19:
             value = int(value)
@@ -228,7 +237,7 @@ class Fields:
 
     def boolean(self, name: str, default: bool = False) -> bool:
         value = self.data.get(name)
-        if value is None or value == "":
+        if value is None:
             return default
         if isinstance(value, bool):
             return value
@@ -239,7 +248,7 @@ class Fields:
 
     def date(self, name: str, *, required: bool = False) -> dt.date | None:
         value = self.data.get(name)
-        if value is None or value == "":
+        if value is None:
             return self._missing(name, required)
         try:
             if not isinstance(value, str) or len(value) != 10:
@@ -251,7 +260,7 @@ class Fields:
 
     def choice(self, name: str, choices, *, default: str = "", required: bool = False) -> str:
         value = self.data.get(name)
-        if value is None or value == "":
+        if value is None:
             self._missing(name, required)
             return default
         if value not in choices:

@@ -74,6 +74,13 @@ def _authenticate():
                        headers={"WWW-Authenticate": "Bearer"})
 
 
+@bp.teardown_request
+def _forget_principal(exc=None):
+    # The principal belongs to this request only (an app context may outlive it).
+    g.pop("_login_user", None)
+    g.pop("api_principal", None)
+
+
 @bp.after_request
 def _conditional(response):
     response.headers["Vary"] = "Authorization"

@@ -81,6 +81,22 @@ def default_due_date(speed: str, start: dt.date) -> dt.date:
     return add_working_days(start, due_days(speed), configured_holidays())
 
 
+def latest_due_date(from_recipient: DispositionRecipient | None, today: dt.date) -> dt.date | None:
+    """The latest due date a forward may carry: the forwarder's own (today when that has
+    already passed, so an overdue disposition can still be forwarded at once)."""
+    own = from_recipient.disposition.due_date if from_recipient is not None else None
+    return max(own, today) if own is not None else None
+
+
+def proposed_due_date(letter: IncomingLetter, from_recipient: DispositionRecipient | None,
+                      today: dt.date) -> dt.date:
+    """The due date a new disposition gets when none is chosen: from the letter's speed,
+    within the forwarder's own."""
+    due = default_due_date(letter.speed, today)
+    latest = latest_due_date(from_recipient, today)
+    return min(due, latest) if latest is not None else due
+
+
 # --- Who may dispose to whom ---------------------------------------------------------
 
 def target_choices(from_position: Position) -> list[tuple[int, str]]:
@@ -134,7 +150,8 @@ def dispose(letter: IncomingLetter, data: DispositionInput, *, actor,
     if from_recipient is None:
         if addressee_position_of(letter, actor) is None:
             raise DispositionError({"to_positions": str(_l(
-                "Only the holder of an addressee position can dispose this letter."))})
+                "Only the holder of an addressee position can write a disposition on this "
+                "letter."))})
     elif from_recipient.position_id != position.id or not from_recipient.is_open:
         raise DispositionError({"to_positions": str(_l("This disposition is not open for you."))})
     allowed = positions_below(position.id) - {position.id}
@@ -153,13 +170,13 @@ def dispose(letter: IncomingLetter, data: DispositionInput, *, actor,
     if not instructions and not (data.note or "").strip():
         errors["note"] = str(_l("Tick an instruction or write a note."))
     today = today_local()
-    due = data.due_date or default_due_date(letter.speed, today)
+    due = data.due_date or proposed_due_date(letter, from_recipient, today)
+    latest = latest_due_date(from_recipient, today)
     if due < today:
         errors["due_date"] = str(_l("The due date is in the past."))
-    if from_recipient is not None and from_recipient.disposition.due_date and \
-            due > from_recipient.disposition.due_date:
+    elif latest is not None and due > latest:
         errors["due_date"] = str(_l("The due date cannot be later than your own (%(d)s).",
-                                    d=from_recipient.disposition.due_date.isoformat()))
+                                    d=latest.isoformat()))
     if errors:
         raise DispositionError(errors)
     disposition = Disposition(

@@ -31,10 +31,7 @@ def _disposition_form(from_position, letter, parent=None) -> DispositionForm:
     form.to_positions.choices = services.target_choices(from_position)
     form.instruction_ids.choices = [(i.id, i.text) for i in services.active_instructions()]
     if request.method == "GET":
-        default = services.default_due_date(letter.speed, today_local())
-        if parent is not None and parent.disposition.due_date:
-            default = min(default, parent.disposition.due_date)
-        form.due_date.data = default
+        form.due_date.data = services.proposed_due_date(letter, parent, today_local())
     return form
 
 

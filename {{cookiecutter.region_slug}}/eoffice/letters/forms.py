@@ -48,7 +48,7 @@ class LetterFilterForm(FlaskForm):
 
     q = StringField(_l("Search"), validators=[Optional(), Length(max=100)])
     date_from = DateField(_l("Received from"), validators=[Optional()])
-    date_to = DateField(_l("to"), validators=[Optional()])
+    date_to = DateField(_l("Until"), validators=[Optional()])
     classification_id = SelectField(_l("Classification"), choices=[], coerce=optional_int,
                                     validate_choice=False)
     security = SelectField(_l("Security"), choices=[("", _l("All"))] + SECURITY_CHOICES)
@@ -71,4 +71,4 @@ class AgendaForm(FlaskForm):
         csrf = False
 
     date_from = DateField(_l("From"), validators=[DataRequired()])
-    date_to = DateField(_l("To"), validators=[DataRequired()])
+    date_to = DateField(_l("Until"), validators=[DataRequired()])

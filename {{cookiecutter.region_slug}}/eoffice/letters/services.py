@@ -60,13 +60,22 @@ class LetterInput:
     confirm_duplicate: bool = False
 
 
-def find_duplicates(sender: str, sender_number: str, year: int,
+def find_duplicates(sender: str, sender_number: str, year: int, user,
                     exclude_id: int | None = None) -> list[IncomingLetter]:
-    """Letters of the same year with the same sender and sender's number."""
+    """Letters of the same year with the same sender and sender's number, registered
+    by ``user``'s unit and visible to ``user``.
+
+    Another unit registering its own copy of a circular is no duplicate, and the
+    warning never reveals a letter the clerk may not see (an R/SR letter of a colleague).
+    """
+    unit_id = user_unit_id(user)
     query = sa.select(IncomingLetter).where(
         sa.func.lower(IncomingLetter.sender) == sender.strip().lower(),
         sa.func.lower(IncomingLetter.sender_number) == sender_number.strip().lower(),
-        IncomingLetter.agenda_year == year)
+        IncomingLetter.agenda_year == year,
+        IncomingLetter.registering_unit_id == unit_id if unit_id is not None
+        else IncomingLetter.registered_by_id == user.id,
+        letter_access_clause(user))
     if exclude_id:
         query = query.where(IncomingLetter.id != exclude_id)
     return list(db.session.scalars(query))
@@ -127,8 +136,8 @@ def register_letter(data: LetterInput, *, actor) -> IncomingLetter:
     """Register an incoming letter and issue its agenda number, in one transaction.
 
     Raises LetterError (nothing saved) for wrong input, or with the key
-    ``duplicate`` when the same sender and number were registered this year and
-    the clerk has not confirmed.
+    ``duplicate`` when the clerk's unit registered the same sender and number this
+    year (``find_duplicates``) and the clerk has not confirmed.
     """
     errors, uploads = check_input(data)
     if errors:
@@ -140,7 +149,7 @@ def register_letter(data: LetterInput, *, actor) -> IncomingLetter:
     numbering.begin_write()
     numbering.lock(AGENDA_SERIES, str(year))
     if not data.confirm_duplicate:
-        duplicates = find_duplicates(data.sender, data.sender_number, year)
+        duplicates = find_duplicates(data.sender, data.sender_number, year, actor)
         if duplicates:
             raise LetterError({"duplicate": str(_l(
                 "%(s)s number %(n)s was already registered this year as agenda %(a)s. "
@@ -311,10 +320,12 @@ def queue_counts(user) -> dict[str, int]:
     return counts
 
 
-def recent_senders(limit: int = 300) -> list[str]:
-    """Distinct earlier senders, most recent first, for suggestions."""
+def recent_senders(user, limit: int = 300) -> list[str]:
+    """Distinct earlier senders of letters ``user`` may see, most recent first, for
+    suggestions (the sender of a letter one may not see is not suggested either)."""
     rows = db.session.execute(
         sa.select(IncomingLetter.sender, sa.func.max(IncomingLetter.id).label("last"))
+        .where(letter_access_clause(user))
         .group_by(IncomingLetter.sender).order_by(sa.desc("last")).limit(limit))
     return [r.sender for r in rows]
 

@@ -102,7 +102,8 @@ def create():
             flash(_("Letter registered with agenda number %(n)s.", n=letter.agenda_number),
                   "success")
             return redirect(url_for("letters.detail", letter_id=letter.id))
-    return render_template("letters/form.html", form=form, senders=services.recent_senders(),
+    return render_template("letters/form.html", form=form,
+                           senders=services.recent_senders(current_user),
                            duplicate_warning=duplicate_warning)
 
 

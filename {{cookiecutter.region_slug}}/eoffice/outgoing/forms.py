@@ -68,4 +68,4 @@ class ExpeditionForm(FlaskForm):
         csrf = False
 
     date_from = DateField(_l("From"), validators=[DataRequired()])
-    date_to = DateField(_l("To"), validators=[DataRequired()])
+    date_to = DateField(_l("Until"), validators=[DataRequired()])

@@ -331,6 +331,18 @@ def return_draft(letter: OutgoingLetter, *, actor, note: str) -> None:
                  data={"position": where, "note": note.strip()})
 
 
+def return_note(letter: OutgoingLetter, events) -> tuple[str, str] | None:
+    """Who returned the draft, and why: (position, note) of the last return while the
+    letter is ``returned``. The signatory's return has no step of its own, so it is read
+    from the letter's audit events (``events``, oldest first)."""
+    if letter.status != "returned":
+        return None
+    for event in reversed(events):
+        if event.action == "outgoing.returned":
+            return event.data.get("position") or "", event.data.get("note") or ""
+    return None
+
+
 # --- Signing and numbering -----------------------------------------------------------
 
 def number_series(letter: OutgoingLetter) -> str:
@@ -404,6 +416,16 @@ def qr_data_uri(text: str) -> str:
     return "data:image/svg+xml;base64," + base64.b64encode(buffer.getvalue()).decode()
 
 
+def _lock_letter(letter_id: int) -> OutgoingLetter:
+    """The letter as it is now, held until the transaction ends, so that two requests
+    (a double click, two clerks) cannot both sign or both send it. SQLite: the
+    database's write lock; PostgreSQL: the letter's row lock. Either way the row is
+    read again, never taken from the session's identity map."""
+    numbering.begin_write()
+    return db.session.get(OutgoingLetter, letter_id, with_for_update=True,
+                          populate_existing=True)
+
+
 def sign(letter: OutgoingLetter, *, actor, password: str) -> None:
     """The signatory confirms with their password. In one transaction: the number is
     issued, the final PDF is rendered and stored with its SHA-256 and token."""
@@ -415,11 +437,13 @@ def sign(letter: OutgoingLetter, *, actor, password: str) -> None:
     if letter.drafter_id == actor.id and not current_app.config["ALLOW_SELF_APPROVAL"]:
         raise OutgoingError({"password": str(_l("You cannot sign your own draft."))})
     if not check_password_hash(actor.password_hash, password or ""):
+        # Kept although the signature is refused (like a failed login): the caller
+        # rolls back what the refusal leaves, so the event is committed here.
+        numbering.begin_write()
         audit.record("outgoing.sign_refused", letter, actor=actor)
+        db.session.commit()
         raise OutgoingError({"password": str(_l("The password is wrong."))})
-    letter_id = letter.id
-    numbering.begin_write()
-    letter = db.session.get(OutgoingLetter, letter_id)
+    letter = _lock_letter(letter.id)
     if letter.status != "approved":  # someone else acted while we waited for the lock
         raise OutgoingError({"password": str(_l("The letter changed meanwhile; reload."))})
     today = today_local()
@@ -502,9 +526,7 @@ def send(letter: OutgoingLetter, dispatches: list[Dispatch], *, actor) -> list[i
                                         "and today."))
     if errors:
         raise OutgoingError(errors)
-    letter_id = letter.id
-    numbering.begin_write()
-    letter = db.session.get(OutgoingLetter, letter_id)
+    letter = _lock_letter(letter.id)
     if letter.status != "signed":
         raise OutgoingError({"status": str(_l("The letter changed meanwhile; reload."))})
     today = today_local()

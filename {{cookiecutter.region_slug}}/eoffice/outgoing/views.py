@@ -208,9 +208,10 @@ def detail(letter_id: int):
     letter = get_visible(letter_id)
     replaced_by = db.session.scalars(sa.select(OutgoingLetter).where(
         OutgoingLetter.replaces_id == letter.id)).all()
+    events = audit.events_for(services.OBJECT_TYPE, letter.id)
     return render_template(
-        "outgoing/detail.html", letter=letter, replaced_by=replaced_by,
-        events=audit.events_for(services.OBJECT_TYPE, letter.id),
+        "outgoing/detail.html", letter=letter, replaced_by=replaced_by, events=events,
+        returned=services.return_note(letter, events),
         can_edit=services.can_edit(letter, current_user),
         is_verifier=services.is_current_verifier(letter, current_user),
         is_signatory=services.is_signatory(letter, current_user),

@@ -220,8 +220,9 @@ def import_staff(filename: str, data: bytes, *, mode: str = MODE_ALL_OR_NOTHING,
     if valid:
         db.session.add_all(Staff(**values) for values in valid)
         audit.record("staff.imported", ("staff", "import"), actor=actor,
-                     data={"file": filename[:200], "format": format, "created": len(valid),
-                           "rejected_rows": report.rejected_rows})
+                     data={"file": filename[:200], "created": len(valid),
+                           "rejected_rows": report.rejected_rows,
+                           **({"format": format} if format != FORMAT_OURS else {})})
         db.session.commit()
         report.committed = True
     report.created = len(valid)

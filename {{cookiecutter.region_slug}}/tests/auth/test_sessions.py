@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import time
 
+from eoffice.testing.pytest_plugin import TEST_PASSWORD
 from tests.helpers import page_text
 
 EXPIRED = "Your session expired. Please log in again."
@@ -62,8 +63,6 @@ def test_session_ends_after_its_lifetime_even_when_active(app, client, create_us
 
 def test_session_cookie_is_httponly_and_samesite(client, create_user):
     create_user(username="siti")
-    from eoffice.testing.pytest_plugin import TEST_PASSWORD
-
     response = client.post("/masuk", data={"username": "siti", "password": TEST_PASSWORD})
     cookie = response.headers["Set-Cookie"]
     assert "HttpOnly" in cookie

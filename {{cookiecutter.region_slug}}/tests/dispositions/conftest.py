@@ -16,11 +16,11 @@ def dispose(app):
     from eoffice.dispositions.services import dispose as write
     from eoffice.extensions import db
 
-    def _dispose(office, letter, by, to, *, parent=None, note="Tindak lanjuti",
+    def _dispose(the_office, letter, by, to, *, parent=None, note="Tindak lanjuti",
                  instruction_ids=(), due_date=None):
         disposition = write(letter, DispositionInput(
             to_positions=[p.id for p in to], instruction_ids=list(instruction_ids), note=note,
-            due_date=due_date), actor=office.users[by], from_recipient=parent)
+            due_date=due_date), actor=the_office.users[by], from_recipient=parent)
         db.session.commit()
         return disposition
 

@@ -489,10 +489,51 @@ def test_the_timeline_tells_who_did_what_when(app, client, login, office, regist
             assert event.action == action
             assert office.users[who[action]].full_name in text, action
             assert filter_datetime(event.occurred_at) in text, action
-    labels = ("Registered", "Read", "Disposed", "Disposition cancelled", "Disposition read",
-              "Forwarded", "Reported", "Done", "Cancelled")
+    labels = ("Registered", "Read", "Disposition written", "Disposition cancelled",
+              "Disposition read", "Forwarded", "Reported", "Done", "Cancelled")
     for (action, text), label in zip(entries, labels, strict=True):
         assert f"<strong>{label}</strong>" in text, action
     assert "Kabid Aptika, Kabid IKP" in dict(entries)["disposition.created"]
     assert "Pranata Komputer" in dict(entries)["disposition.forwarded"]
     assert "Salah alamat" in dict(entries)["letter.cancelled"]
+
+
+def test_a_forward_without_a_date_stays_within_the_parents(app, office, register, dispose):
+    from eoffice.letters.services import today_local
+
+    letter = register(office, speed="biasa")  # 5 working days by default
+    due = add_working_days(today_local(), 2)
+    parent = dispose(office, letter, "kadis", [office.kabid_a], due_date=due).recipients[0]
+    forward = dispose(office, letter, "kabid_a", [office.staf_a], parent=parent)
+    assert forward.due_date == due
+
+
+def test_an_overdue_disposition_can_still_be_forwarded_for_today(client, login, office,
+                                                                 register, dispose):
+    from eoffice.dispositions.models import Disposition
+    from eoffice.dispositions.services import DispositionError, DispositionInput
+    from eoffice.dispositions.services import dispose as write
+    from eoffice.extensions import db
+    from eoffice.letters.services import today_local
+
+    today = today_local()
+    letter = register(office)
+    parent = dispose(office, letter, "kadis", [office.kabid_a]).recipients[0]
+    parent.disposition.due_date = today - dt.timedelta(days=3)
+    db.session.commit()
+    with pytest.raises(DispositionError) as raised:
+        write(letter, DispositionInput(to_positions=[office.staf_a.id], note="x",
+                                       due_date=today + dt.timedelta(days=1)),
+              actor=office.users["kabid_a"], from_recipient=parent)
+    assert raised.value.errors["due_date"] == (
+        f"The due date cannot be later than your own ({today.isoformat()}).")
+    db.session.rollback()
+    login(office.users["kabid_a"])
+    form = page_text(client.get(f"/disposisi/{parent.id}/teruskan"))
+    assert f'value="{today.isoformat()}"' in form
+    response = client.post(f"/disposisi/{parent.id}/teruskan", data={
+        "to_positions": [str(office.staf_a.id)], "note": "Segera", "due_date": today.isoformat()})
+    assert response.status_code == 302
+    forward = db.session.scalar(sa.select(Disposition).where(
+        Disposition.parent_recipient_id == parent.id))
+    assert forward.due_date == today

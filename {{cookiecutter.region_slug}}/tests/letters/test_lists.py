@@ -120,10 +120,11 @@ def test_the_sent_queue_lists_what_i_disposed(client, login, office, inbox):
 
 @pytest.fixture
 def letters(app, office, register):
+    import sqlalchemy as sa
+
     from eoffice.archive.models import Classification
     from eoffice.extensions import db
     from eoffice.letters.services import cancel_letter, file_letter
-    import sqlalchemy as sa
 
     codes = {c.code: c.id for c in db.session.scalars(sa.select(Classification))}
     today = dt.date.today()
@@ -179,9 +180,10 @@ def letters(app, office, register):
     ("date_from=bukan-tanggal", {"kemendagri", "bappeda", "bpk", "arsip"}),  # ignored
 ])
 def test_list_filters(client, login, office, letters, query, expected):
+    import sqlalchemy as sa
+
     from eoffice.archive.models import Classification
     from eoffice.extensions import db
-    import sqlalchemy as sa
 
     today = dt.date.today()
     codes = {c.code: c.id for c in db.session.scalars(sa.select(Classification))}

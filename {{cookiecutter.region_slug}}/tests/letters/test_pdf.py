@@ -1,4 +1,4 @@
-"""The lembar disposisi PDF holds the letter's and the dispositions' fields (read with pdftotext)."""
+"""The lembar disposisi PDF holds the letter's and the dispositions' fields (via pdftotext)."""
 
 from __future__ import annotations
 

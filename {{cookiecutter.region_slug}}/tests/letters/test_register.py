@@ -319,3 +319,42 @@ def test_cancel_over_http_by_others(client, login, office, register):
                        data={"reason": "x"}).status_code == 404
     db.session.expire_all()
     assert db.session.get(IncomingLetter, letter.id).status == "registered"
+
+
+def test_sender_suggestions_come_only_from_letters_one_may_see(client, login, office, register):
+    register(office, sender="Komisi Pemberantasan Korupsi", security="SR")
+    register(office, sender="Kementerian Keuangan")
+    login(office.users["clerk"])
+    page = page_text(client.get("/surat-masuk/baru"))
+    assert '<option value="Komisi Pemberantasan Korupsi">' in page
+    assert '<option value="Kementerian Keuangan">' in page
+    login(office.users["other_clerk"])
+    page = page_text(client.get("/surat-masuk/baru"))
+    assert "Komisi Pemberantasan Korupsi" not in page and "Kementerian Keuangan" not in page
+
+
+@pytest.mark.parametrize("first_by, security, again_by, warned", [
+    ("clerk", "B", "clerk", True),
+    ("clerk", "T", "clerk2", True),  # a colleague of the same unit sees B/T letters
+    ("clerk", "SR", "clerk", True),
+    ("clerk", "R", "clerk2", False),  # ... but not R/SR: the warning must not reveal it
+    ("clerk", "B", "other_clerk", False),  # another unit registers its own copy
+])
+def test_duplicates_are_looked_for_in_the_clerks_unit(app, office, register, create_staff,
+                                                      create_user, first_by, security,
+                                                      again_by, warned):
+    from eoffice.letters.services import LetterError
+
+    staff = create_staff(name="Pencatat Kedua", unit=office.dinas)
+    office.users["clerk2"] = create_user(username="clerk2", roles=["pencatat", "pegawai"],
+                                         staff=staff)
+    first = register(office, by=first_by, sender="Gubernur", sender_number="800/1",
+                     security=security)
+    to = [office.other_head] if again_by == "other_clerk" else None
+    if warned:
+        with pytest.raises(LetterError) as raised:
+            register(office, by=again_by, to=to, sender="Gubernur", sender_number="800/1")
+        assert first.agenda_number in raised.value.errors["duplicate"]
+    else:
+        assert register(office, by=again_by, to=to, sender="Gubernur",
+                        sender_number="800/1").agenda_seq == 2

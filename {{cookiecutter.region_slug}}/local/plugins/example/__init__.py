@@ -2,7 +2,8 @@
 
 It shows the three things most local features need: a page (blueprint), an
 entry in the navigation, and a permission given to a role. It uses only
-``eoffice.plugins.toolkit``.
+``eoffice.plugins.toolkit``. Its strings are translated in the region's own catalog,
+local/translations (``bash scripts/i18n.sh --local``; see docs/dev/translations.md).
 """
 
 from eoffice.plugins.toolkit import (
