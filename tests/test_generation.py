@@ -213,7 +213,7 @@ def test_regenerating_over_a_region_keeps_its_env(template, cookies, cookiecutte
 def test_cli_prints_the_next_steps(template, tmp_path, cookiecutter_config):
     result = run_cookiecutter_cli(template, tmp_path, {}, cookiecutter_config)
     assert result.returncode == 0, result.stderr
-    for command in ("cd kabupaten-contoh", "pip install -e '.[test]'", "flask db upgrade",
+    for command in ("cd kabupaten-contoh", "pip install -e '.[test]'", "flask db upgrade heads",
                     "flask eoffice demo", "flask run"):
         assert command in result.stdout
 

@@ -458,7 +458,7 @@ def test_next_steps(post_hook, database):
     text = post_hook.next_steps({"region_slug": "kota-bau-bau", "region_name": "Kota Bau-Bau",
                                  "database": database})
     commands = ["cd kota-bau-bau", "python3 -m venv .venv", "pip install -e '.[test]'",
-                "flask db upgrade", "flask eoffice demo", "flask run"]
+                "flask db upgrade heads", "flask eoffice demo", "flask run"]
     positions = [text.index(command) for command in commands]
     assert positions == sorted(positions)
     assert ("DATABASE_URL" in text) is (database == "postgresql")
@@ -476,4 +476,4 @@ def test_post_hook_main_is_idempotent(post_hook, tmp_path, monkeypatch, capsys):
     assert 'timezone = "Asia/Makassar"' in snapshot["region.toml"].decode()
     assert post_hook.main() == 0
     assert {p.name: p.read_bytes() for p in tmp_path.iterdir()} == snapshot
-    assert "flask db upgrade" in capsys.readouterr().out
+    assert "flask db upgrade heads" in capsys.readouterr().out

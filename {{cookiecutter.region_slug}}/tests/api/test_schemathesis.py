@@ -48,4 +48,5 @@ schema = schemathesis.pytest.from_fixture("api_schema")
 @settings(max_examples=MAX_EXAMPLES, deadline=None, derandomize=True,
           suppress_health_check=list(HealthCheck))
 def test_api_conforms_to_its_document(case, api_headers):
-    case.call_and_validate(headers=api_headers)
+    # buffered: the in-process client reads and closes every response (files included)
+    case.call_and_validate(headers=api_headers, buffered=True)

@@ -1,0 +1,199 @@
+"""The letter PDF of every type, read back with pdftotext (and its QR code with zbarimg):
+letterhead, number, date, subject, recipients, tembusan, signature block, verification
+URL; and the preview is the issued layout but for the number's token."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+from babel.dates import format_date
+
+from eoffice.staff.nip import format_nip
+from tests.outgoing.conftest import BASE_URL, log_in, pdf_text
+
+
+def tanggal(value: dt.date, fmt: str = "long") -> str:
+    return format_date(value, fmt, locale="id")
+
+
+def signed_pdf(client, letter) -> bytes:
+    response = client.get(f"/surat-keluar/{letter.id}/surat.pdf")
+    assert response.status_code == 200 and response.mimetype == "application/pdf"
+    return response.data
+
+
+def squeezed(text: str) -> str:
+    return re.sub(r"\s+", "", text)
+
+
+def assert_common(text: str, letter, office, app, *, kop_unit: str | None) -> None:
+    """What every letter shows: letterhead, number, date, subject, signature block, URL."""
+    assert "PEMERINTAH KABUPATEN CONTOH" in text
+    for line in app.config["LETTERHEAD_LINES"]:
+        assert " ".join(line.split()) in text, line
+    assert app.config["LETTERHEAD_LINES"], "the baked region.toml has address lines"
+    if kop_unit:
+        assert kop_unit.upper() in text
+    assert letter.number in text
+    assert tanggal(letter.signed_date) in text
+    assert letter.subject in text or letter.subject.upper() in text
+    kadis = office.kadis.holder
+    assert kadis.full_name in text
+    assert f"NIP {format_nip(kadis.nip)}" in text and len(format_nip(kadis.nip)) == 21
+    assert "Kepala Dinas," in text
+    assert f"{kadis.golongan.pangkat} ({kadis.golongan.code})" in text
+    assert "Ditandatangani secara elektronik" in text
+    assert f"{BASE_URL}/verifikasi/{letter.verify_token}" in squeezed(text)
+
+
+def qr_codes(pdf: bytes, folder: Path) -> list[str]:
+    """Every QR code on every page (pdftoppm renders, zbarimg decodes)."""
+    path = folder / "letter.pdf"
+    path.write_bytes(pdf)
+    subprocess.run(["pdftoppm", "-png", "-r", "150", str(path), str(folder / "page")],  # noqa: S603,S607
+                   check=True, timeout=120)
+    found = []
+    for image in sorted(folder.glob("page*.png")):
+        out = subprocess.run(["zbarimg", "--quiet", "--raw", str(image)],  # noqa: S603,S607
+                             capture_output=True, text=True, timeout=60)
+        found += [line for line in out.stdout.splitlines() if line.strip()]
+    return found
+
+
+@pytest.fixture
+def tugas_staff(office, create_staff):
+    from eoffice.extensions import db
+
+    people = [create_staff(name="Dewi Lestari", unit=office.bidang_a, gender="P",
+                           golongan_code="III/c"),
+              create_staff(name="Agus Salim", unit=office.bidang_a, golongan_code="II/d")]
+    db.session.commit()
+    return people
+
+
+def test_surat_biasa(app, client, office, make_draft, advance):
+    letter = advance(make_draft(
+        letter_type="biasa", subject="Permohonan narasumber SPBE", to=[],
+        external=[("Kepala Dinas Kesehatan", "Pemerintah Kabupaten Tetangga",
+                   "Jl. Merdeka No. 2, Kota Tetangga")],
+        cc=[office.sekretaris],
+        body="<p>Dengan hormat, kami mohon kesediaan Bapak menjadi narasumber.</p>"),
+        "signed")
+    log_in(client, office.users["staf_a"])
+    text = pdf_text(signed_pdf(client, letter))
+    print("TEXT", text)
+    assert_common(text, letter, office, app, kop_unit=office.dinas.name)
+    assert f"Kabupaten Contoh, {tanggal(letter.signed_date)}" in text.replace("Contoh ,", "Contoh,")
+    assert "Sifat : Biasa" in text and "Lampiran : -" in text
+    assert f"Hal : {letter.subject}" in text
+    assert "Yth. Kepala Dinas Kesehatan, Pemerintah Kabupaten Tetangga Jl. Merdeka No. 2, " \
+           "Kota Tetangga" in text
+    assert "kami mohon kesediaan Bapak menjadi narasumber" in text
+    assert "Tembusan: 1. Sekretaris" in text
+
+
+def test_nota_dinas(app, client, office, make_draft, advance):
+    letter = advance(make_draft(subject="Permohonan data aplikasi", cc=[office.kabid_a]),
+                     "signed")
+    log_in(client, office.users["staf_a"])
+    text = pdf_text(signed_pdf(client, letter))
+    print("TEXT", text)
+    assert_common(text, letter, office, app, kop_unit=office.dinas.name)
+    assert "NOTA DINAS" in text and f"Nomor {letter.number}" in text
+    assert "Yth. : Kabid IKP" in text and "Dari : Kepala Dinas" in text
+    assert "Tembusan : Kabid Aptika" in text
+    assert f"Tanggal : {tanggal(letter.signed_date)}" in text
+
+
+def test_surat_undangan(app, client, office, make_draft, advance):
+    event = dt.date.today() + dt.timedelta(days=10)
+    letter = advance(make_draft(
+        letter_type="undangan", subject="Undangan rapat koordinasi SPBE",
+        to=[office.kabid_a, office.kabid_b], cc=[office.sekretaris],
+        details={"event_date": event.isoformat(), "event_time": "09.00 WIB - selesai",
+                 "place": "Ruang Rapat Lantai 2", "agenda": "Evaluasi SPBE 2026"},
+        body="<p>Dengan hormat, kami mengundang Saudara pada:</p>"), "signed")
+    log_in(client, office.users["staf_a"])
+    text = pdf_text(signed_pdf(client, letter))
+    print("TEXT", text)
+    assert_common(text, letter, office, app, kop_unit=office.dinas.name)
+    assert "Yth. Kabid Aptika Kabid IKP di tempat" in text
+    assert f"Hari/tanggal : {tanggal(event, 'full')}" in text
+    assert "Waktu : 09.00 WIB - selesai" in text and "Tempat : Ruang Rapat Lantai 2" in text
+    assert "Acara : Evaluasi SPBE 2026" in text
+    assert "Tembusan: 1. Sekretaris" in text
+
+
+def test_surat_tugas(app, client, office, make_draft, advance, tugas_staff):
+    start = dt.date.today() + dt.timedelta(days=3)
+    letter = advance(make_draft(
+        letter_type="tugas", subject="Bimbingan teknis SPBE", to=[office.kabid_a],
+        details={"assigned_staff": [s.id for s in tugas_staff], "start_date": start.isoformat(),
+                 "end_date": (start + dt.timedelta(days=2)).isoformat(),
+                 "destination": "Kementerian PANRB, Jakarta", "purpose": "Mengikuti bimtek"},
+        body="<p>Surat Menteri PANRB Nomor B/45/M.SM/2026.</p>"), "signed")
+    log_in(client, office.users["staf_a"])
+    text = pdf_text(signed_pdf(client, letter))
+    print("TEXT", text)
+    assert_common(text, letter, office, app, kop_unit=office.dinas.name)
+    assert "SURAT TUGAS" in text and "MEMERINTAHKAN:" in text
+    assert "Dasar : Surat Menteri PANRB Nomor B/45/M.SM/2026." in text
+    for person in tugas_staff:
+        assert f"{person.full_name} NIP {format_nip(person.nip)}" in text
+        assert f"{person.golongan.pangkat} ({person.golongan.code})" in text
+    assert text.index("Dewi Lestari") < text.index("Agus Salim")  # in the order given
+    assert "Tujuan: Kementerian PANRB, Jakarta" in text
+    assert f"Waktu: {tanggal(start)} s.d. {tanggal(start + dt.timedelta(days=2))}" in text
+    assert "Bimbingan teknis SPBE. Mengikuti bimtek" in text
+
+
+def test_surat_edaran(app, client, office, make_draft, advance):
+    letter = advance(make_draft(
+        letter_type="edaran", subject="Penggunaan surat elektronik",
+        to=[office.kabid_a, office.kabid_b], cc=[office.sekretaris],
+        body="<p>Seluruh surat dinas dibuat melalui e-office.</p>"), "signed")
+    log_in(client, office.users["staf_a"])
+    text = pdf_text(signed_pdf(client, letter))
+    print("TEXT", text)
+    assert_common(text, letter, office, app, kop_unit=None)
+    assert office.dinas.name.upper() not in text.split("SURAT EDARAN")[0]  # the region's kop
+    assert f"SURAT EDARAN NOMOR {letter.number} TENTANG PENGGUNAAN SURAT ELEKTRONIK" in text
+    assert "Yth. Kabid Aptika Kabid IKP di tempat" in text
+    assert f"Ditetapkan di Kabupaten Contoh pada tanggal {tanggal(letter.signed_date)}" in text
+    assert "Tembusan: 1. Sekretaris" in text
+
+
+@pytest.mark.skipif(not (shutil.which("zbarimg") and shutil.which("pdftoppm")),
+                    reason="zbarimg (apt zbar-tools) or pdftoppm (poppler-utils) missing")
+def test_the_qr_code_is_the_verification_url(client, office, make_draft, advance, tmp_path):
+    letter = advance(make_draft(), "signed")
+    log_in(client, office.users["staf_a"])
+    codes = qr_codes(signed_pdf(client, letter), tmp_path)
+    assert codes == [f"{BASE_URL}/verifikasi/{letter.verify_token}"]
+
+
+def test_the_preview_is_the_issued_letter_but_for_the_token(client, office, make_draft,
+                                                            advance, tmp_path):
+    from eoffice.extensions import db
+
+    letter = advance(make_draft(letter_type="undangan", cc=[office.sekretaris], details={
+        "event_date": "2026-12-04", "event_time": "09.00", "place": "Aula",
+        "agenda": "Rapat"}), "approved")
+    log_in(client, office.users["kadis"])
+    preview = client.get(f"/surat-keluar/{letter.id}/pratinjau.pdf")
+    assert preview.status_code == 200 and preview.mimetype == "application/pdf"
+    assert preview.headers["Cache-Control"] == "private, no-store"
+    client.post(f"/surat-keluar/{letter.id}/tandatangani", data={"password": "rahasia-uji-123"})
+    db.session.expire_all()
+    assert letter.status == "signed"
+    issued = pdf_text(signed_pdf(client, letter))
+    before = pdf_text(preview.data)
+    assert letter.number in before  # the number the signature then took
+    assert squeezed(before) == squeezed(issued).replace(letter.verify_token, "pratinjau")
+    if shutil.which("zbarimg") and shutil.which("pdftoppm"):
+        assert qr_codes(preview.data, tmp_path) == [f"{BASE_URL}/verifikasi/pratinjau"]
