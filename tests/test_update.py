@@ -443,8 +443,9 @@ def test_region_from_the_first_release_updates_to_this_template(upstream, tmp_pa
     assert page[0] == 200 and "Kecamatan di Kota Bau-Bau" in page[1]
     assert "Pemerintah Kota Bau-Bau (Diskominfo)" in page[1]  # region.toml still read
 
-    # 4. Local work the new core allows: a local_ table with its own migration branch,
-    #    a block override of base.html; letters (which the first release did not have).
+    # 4. Local work the new core allows (the first release had no local migration branch,
+    #    no core/ template names and no letters): a local_ table with its own migration
+    #    branch, a block override of base.html, letters. Step 5 carries them through an update.
     with (plugin / "__init__.py").open("a", encoding="utf-8") as handle:
         handle.write(KECAMATAN_MODEL)
     region.flask("db", "revision", "--autogenerate", "--head", "base", "--branch-label",

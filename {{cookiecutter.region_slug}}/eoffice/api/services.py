@@ -184,7 +184,9 @@ class Fields:
     """Reads typed fields from a JSON object or query arguments, collecting errors."""
 
     data: dict
-    errors: dict[str, str] = field(default_factory=dict)
+    errors: dict[str, str] = field(default_factory=dict)  # wrong type or form: 400
+    invalid: dict[str, str] = field(default_factory=dict)  # well formed, unusable text: 422
+    invalid_status: int = 422  # query arguments declare their pattern: 400 there
 
     def _missing(self, name: str, required: bool):
         if required:
@@ -210,8 +212,13 @@ class Fields:
         if len(value) > max_length:
             self.errors[name] = str(_l("At most %(n)d characters.", n=max_length))
             return default
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            self.invalid[name] = str(_l("Must be valid text (UTF-8)."))
+            return default
         if "\x00" in value:
-            self.errors[name] = str(_l("Must not contain NUL characters."))
+            self.invalid[name] = str(_l("Must not contain NUL characters."))
             return default
         return value
 
@@ -281,7 +288,10 @@ class Fields:
     def check(self) -> None:
         if self.errors:
             raise ApiError(400, "invalid_request", str(_l("Some fields are wrong.")),
-                           dict(self.errors))
+                           {**self.invalid, **self.errors})
+        if self.invalid:
+            raise ApiError(self.invalid_status, "validation_failed",
+                           str(_l("Some fields are wrong.")), dict(self.invalid))
 
 
 def json_object() -> dict:
@@ -293,15 +303,18 @@ def json_object() -> dict:
 
 
 def query_fields(*allowed: str) -> Fields:
-    """Query arguments as Fields; a repeated argument is refused (one value each)."""
+    """Query arguments as Fields: each known argument once; an unknown one is refused
+    (a misspelt filter would otherwise silently return everything)."""
     data: dict[str, Any] = {}
     errors: dict[str, str] = {}
     for key in request.args:
         values = request.args.getlist(key)
-        if len(values) > 1 and key in allowed:
+        if key not in allowed:
+            errors[key[:50]] = str(_l("Unknown parameter."))
+        elif len(values) > 1:
             errors[key] = str(_l("Give this argument once."))
         data[key] = values[0]
-    return Fields(data, errors)
+    return Fields(data, errors, invalid_status=400)
 
 
 # --- Lists -----------------------------------------------------------------------------

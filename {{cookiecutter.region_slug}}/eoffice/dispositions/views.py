@@ -9,8 +9,7 @@ from eoffice.dispositions import bp, services
 from eoffice.dispositions.forms import DispositionForm, InstructionForm, ReportForm, ReturnForm
 from eoffice.dispositions.models import DispositionInstruction, DispositionRecipient
 from eoffice.extensions import db
-from eoffice.letters.services import today_local
-from eoffice.letters.views import get_visible_letter
+from eoffice.letters.services import today_local, visible_letter
 from eoffice.security import can_view_letter, permission_required, user_position
 
 QUEUES = ("open", "overdue", "done", "sent")
@@ -57,7 +56,9 @@ def _submit(form: DispositionForm, letter, parent=None):
 def create(letter_id: int):
     from eoffice.letters.services import addressee_position_of
 
-    letter = get_visible_letter(letter_id)
+    letter = visible_letter(letter_id, current_user)
+    if letter is None:
+        abort(404)
     position = addressee_position_of(letter, current_user)
     if position is None or letter.status == "cancelled":
         abort(403)

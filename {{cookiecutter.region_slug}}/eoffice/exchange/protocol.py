@@ -8,7 +8,9 @@ signs exactly those bytes with its Ed25519 key:
     X-Eoffice-Signature: <base64 Ed25519 signature of the body>
 
 Every message carries ``version``, ``type`` (``letter`` or ``receipt``),
-``message_id`` (a UUID), ``timestamp`` (UTC, ISO 8601 with Z), ``from`` (the
+``message_id`` (a UUID, the same on every attempt), ``nonce`` (random, new on every
+attempt, so no two attempts are the same bytes), ``timestamp`` (UTC, ISO 8601 with
+Z), ``from`` (the
 sender's identity, its ``key_id`` equal to the header) and ``to`` (``key_id`` of
 the receiver: a message for one peer cannot be replayed to another).
 
@@ -33,6 +35,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
+import secrets
 import uuid
 from typing import Any
 
@@ -82,7 +85,8 @@ def identity() -> dict:
 
 def envelope(kind: str, to_key_id: str, message_id: str, now: dt.datetime) -> dict:
     return {"version": VERSION, "type": kind, "message_id": message_id,
-            "timestamp": format_timestamp(now), "from": identity(),
+            "nonce": secrets.token_hex(12), "timestamp": format_timestamp(now),
+            "from": identity(),
             "to": {"key_id": to_key_id}}
 
 
@@ -104,6 +108,9 @@ def check_envelope(payload: Any, key_id: str) -> dict[str, str]:
         errors["type"] = "must be letter or receipt"
     if not isinstance(payload.get("message_id"), str) or not UUID_RE.match(payload["message_id"]):
         errors["message_id"] = "must be a UUID"
+    nonce = payload.get("nonce")
+    if not isinstance(nonce, str) or not 8 <= len(nonce) <= 64:
+        errors["nonce"] = "8 to 64 characters, new on every attempt"
     if parse_timestamp(payload.get("timestamp")) is None:
         errors["timestamp"] = "must be UTC ISO 8601 ending in Z"
     sender = payload.get("from")

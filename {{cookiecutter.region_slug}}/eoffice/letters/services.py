@@ -250,6 +250,14 @@ class LetterFilter:
     queue: str = ""  # to_read, copies, registered_by_me
 
 
+def visible_letter(letter_id: int, user) -> IncomingLetter | None:
+    """The letter when it exists and ``user`` may see it, else None (the caller says 404)."""
+    from eoffice.security import can_view_letter
+
+    letter = db.session.get(IncomingLetter, letter_id)
+    return letter if letter is not None and can_view_letter(user, letter) else None
+
+
 def visible_letters(user) -> sa.Select:
     return sa.select(IncomingLetter).where(letter_access_clause(user))
 

@@ -23,15 +23,15 @@ from eoffice.letters.forms import (
 from eoffice.letters.models import IncomingLetter, LetterAttachment
 from eoffice.org.services import position_choices
 from eoffice.pdf import pdf_response, render_pdf
-from eoffice.security import can_view_letter, permission_required, user_position
+from eoffice.security import permission_required, user_position
 
 QUEUES = {"to_read", "copies", "registered_by_me"}
 
 
 def get_visible_letter(letter_id: int) -> IncomingLetter:
     """The letter, or 404 when it does not exist or the user may not see it."""
-    letter = db.session.get(IncomingLetter, letter_id)
-    if letter is None or not can_view_letter(current_user, letter):
+    letter = services.visible_letter(letter_id, current_user)
+    if letter is None:
         abort(404)
     return letter
 

@@ -585,7 +585,12 @@ def create_correction(letter: OutgoingLetter, kind: str, *, actor) -> OutgoingLe
     if letter.drafter_id != actor.id and not is_signatory(letter, actor):
         raise OutgoingError({"status": str(_l("Only the drafter or the signatory can start a "
                                               "correction."))})
-    mine = user_position(actor)
+    if letter.drafter_id == actor.id or current_app.config["ALLOW_SELF_APPROVAL"]:
+        drafter_id, position = actor.id, user_position(actor)
+    else:
+        # The signatory asks for the correction and the original drafter writes it: the
+        # signatory could not sign a draft of their own (ALLOW_SELF_APPROVAL).
+        drafter_id, position = letter.drafter_id, letter.drafter_position
     prefix = "Ralat: " if kind == "replaces" else "Pembatalan: "
     body = letter.body_html if kind == "replaces" else (
         f"<p>Dengan ini surat nomor {letter.number} tanggal {letter.signed_date:%d-%m-%Y} "
@@ -594,15 +599,15 @@ def create_correction(letter: OutgoingLetter, kind: str, *, actor) -> OutgoingLe
         letter_type=letter.letter_type, subject=prefix + letter.subject,
         classification_id=letter.classification_id, security=letter.security,
         speed=letter.speed, body_html=body, details=dict(letter.details or {}),
-        status="draft", revision=1, drafter_id=actor.id,
-        drafter_position_id=mine.id if mine else None,
+        status="draft", revision=1, drafter_id=drafter_id,
+        drafter_position_id=position.id if position else None,
         signer_position_id=letter.signer_position_id, replaces_id=letter.id,
         correction_kind=kind)
     draft.recipients = [OutgoingRecipient(kind=r.kind, position_id=r.position_id, name=r.name,
                                           agency=r.agency, address=r.address, peer_id=r.peer_id)
                         for r in letter.recipients]
     draft.steps = [ApprovalStep(order=s.order, position_id=s.position_id) for s in letter.steps
-                   if s.position_id != (mine.id if mine else None)]
+                   if s.position_id != (position.id if position else None)]
     for i, step in enumerate(draft.steps):
         step.order = i
     _snapshot(draft, actor, note=f"{prefix.strip(': ')} {letter.number}")

@@ -304,6 +304,8 @@ def correction(letter_id: int):
         return redirect(url_for("outgoing.detail", letter_id=letter_id))
     db.session.commit()
     flash(_("Correction draft created. Once signed, it cancels the original."), "info")
+    if not services.can_edit(draft, current_user):  # asked by the signatory: the drafter's
+        return redirect(url_for("outgoing.detail", letter_id=draft.id))
     return redirect(url_for("outgoing.edit", letter_id=draft.id))
 
 
