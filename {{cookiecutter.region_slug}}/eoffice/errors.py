@@ -9,7 +9,6 @@ from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
 from eoffice.extensions import db
 
-
 # Machine clients (the REST API, other regions' apps) get errors as JSON, never a page.
 JSON_PREFIXES = ("/api/v1/", "/exchange/v1/")
 

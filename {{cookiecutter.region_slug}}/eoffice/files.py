@@ -136,10 +136,21 @@ def store(upload: CheckedUpload) -> StoredFile:
         os.replace(temporary, target)
     if existing is not None:
         return existing
-    stored = StoredFile(sha256=upload.sha256, size=len(upload.data), kind=upload.kind)
-    db.session.add(stored)
-    db.session.flush()
-    return stored
+    # Two requests may store the same new content at once: the second insert gives
+    # way (no unique-constraint error) and both use the one row.
+    from sqlalchemy.dialects import postgresql, sqlite
+
+    insert = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}.get(
+        db.session.get_bind().dialect.name)
+    if insert is None:
+        stored = StoredFile(sha256=upload.sha256, size=len(upload.data), kind=upload.kind)
+        db.session.add(stored)
+        db.session.flush()
+        return stored
+    db.session.execute(insert(StoredFile).values(
+        sha256=upload.sha256, size=len(upload.data), kind=upload.kind, created_at=utcnow(),
+    ).on_conflict_do_nothing(index_elements=["sha256"]))
+    return db.session.scalar(sa.select(StoredFile).where(StoredFile.sha256 == upload.sha256))
 
 
 def read(stored: StoredFile) -> bytes:

@@ -116,16 +116,23 @@ def parallel_app(app_config, tmp_path_factory):
     with app.app_context():
         upgrade(directory=str(REGION_ROOT / "migrations"), revision="heads")
         unit = save_unit(None, code="DKF", name="Dinas Kominfo", kind="opd", parent_id=None)
+        kadis = save_staff(None, {"name": "Kepala Dinas", "employment_type": "non_asn",
+                                  "gender": "P", "unit_id": unit.id, "status": "aktif"})
         head = save_position(None, name="Kepala Dinas", unit_id=unit.id, parent_id=None,
-                             jabatan_type="jpt", is_head=True, holder_id=None)
-        clerks = []
+                             jabatan_type="jpt", is_head=True, holder_id=kadis.id)
+        create_user("kadis", PASSWORD, full_name="Kepala Dinas", roles=["pimpinan", "pegawai"],
+                    staff=kadis)
+        clerks, positions = [], []
         for n in range(PARALLEL):
             staff = save_staff(None, {"name": f"Pencatat {n}", "employment_type": "non_asn",
                                       "gender": "L", "unit_id": unit.id, "status": "aktif"})
+            positions.append(save_position(
+                None, name=f"Pengadministrasi {n}", unit_id=unit.id, parent_id=head.id,
+                jabatan_type="pelaksana", is_head=False, holder_id=staff.id).id)
             clerks.append(create_user(f"pencatat{n}", PASSWORD, full_name=f"Pencatat {n}",
                                       roles=["pencatat", "pegawai"], staff=staff).id)
         db.session.commit()
-        app.config["_PARALLEL"] = {"head": head.id, "clerks": clerks}
+        app.config["_PARALLEL"] = {"head": head.id, "clerks": clerks, "positions": positions}
         db.session.remove()
     yield app
     with app.app_context():
@@ -273,25 +280,14 @@ def test_opening_letters_while_others_register(parallel_app):
     """Reading a letter writes (read receipt, audit event): it must not fail with
     'database is locked' while registrations run, and every number stays in place."""
     from eoffice.auth.models import User
-    from eoffice.auth.services import create_user
     from eoffice.extensions import db
     from eoffice.letters.models import LetterRecipient
     from eoffice.letters.services import register_letter, today_local
-    from eoffice.org.models import Position
-    from eoffice.staff.services import save_staff
 
     setup = parallel_app.config["_PARALLEL"]
     half = PARALLEL // 2
     with parallel_app.app_context():
         received = today_local()
-        head = db.session.get(Position, setup["head"])
-        if head.holder_id is None:
-            staff = save_staff(None, {"name": "Kepala Dinas", "employment_type": "non_asn",
-                                      "gender": "P", "unit_id": head.unit_id, "status": "aktif"})
-            head.holder_id = staff.id
-            create_user("kadis", PASSWORD, full_name="Kepala Dinas",
-                        roles=["pimpinan", "pegawai"], staff=staff)
-            db.session.commit()
         clerk = db.session.get(User, setup["clerks"][0])
         letter_ids = []
         for n in range(half):
@@ -361,3 +357,56 @@ def test_parallel_first_audit_events_start_one_chain(parallel_app):
         count = head.count
         db.session.remove()
     assert chain.ok and chain.checked == PARALLEL and count == PARALLEL
+
+
+def test_parallel_reports_with_the_same_new_file(parallel_app):
+    """Every recipient reports at once with the same new file: it is stored once, and no
+    report fails on the file's unique hash."""
+    import hashlib
+
+    from eoffice.auth.models import User
+    from eoffice.dispositions.models import DispositionRecipient
+    from eoffice.dispositions.services import DispositionInput, dispose, report
+    from eoffice.extensions import db
+    from eoffice.files import StoredFile
+    from eoffice.letters.services import register_letter, today_local
+
+    setup = parallel_app.config["_PARALLEL"]
+    proof = b"%PDF-1.4\n% the same proof " + uuid.uuid4().bytes + b"\n%%EOF\n"
+    with parallel_app.app_context():
+        received = today_local()
+        clerk = db.session.get(User, setup["clerks"][0])
+        letter = register_letter(_letter_input(setup["head"], 0, "report", received),
+                                 actor=clerk)
+        db.session.commit()
+        kadis = db.session.scalar(sa.select(User).where(User.username == "kadis"))
+        disposition = dispose(letter, DispositionInput(to_positions=setup["positions"],
+                                                       note="Laporkan"), actor=kadis)
+        db.session.commit()
+        recipients = {r.position_id: r.id for r in disposition.recipients}
+        db.session.remove()
+
+    def work(n: int):
+        with parallel_app.app_context():
+            recipient = db.session.get(DispositionRecipient, recipients[setup["positions"][n]])
+            report(recipient, f"Selesai {n}", ("bukti.pdf", proof), True,
+                   actor=db.session.get(User, setup["clerks"][n]))
+            db.session.commit()
+
+    assert _run_in_threads(PARALLEL, work) == []
+    with parallel_app.app_context():
+        files = db.session.scalars(sa.select(StoredFile.id).where(
+            StoredFile.sha256 == hashlib.sha256(proof).hexdigest())).all()
+        done = db.session.scalars(sa.select(DispositionRecipient.report_file_id).where(
+            DispositionRecipient.id.in_(recipients.values()),
+            DispositionRecipient.status == "done")).all()
+        chain = audit_chain()
+        db.session.remove()
+    assert len(files) == 1 and done == files * PARALLEL
+    assert chain.ok
+
+
+def audit_chain():
+    from eoffice import audit
+
+    return audit.verify_chain()

@@ -23,7 +23,7 @@ from eoffice.db import utcnow
 from eoffice.extensions import db
 from eoffice.security import can
 
-TOKEN_PREFIX = "eo_"
+TOKEN_PREFIX = "eo_"  # noqa: S105 - a marker, not a secret
 TOUCH_EVERY = dt.timedelta(seconds=60)  # last_used_at is written at most this often
 
 

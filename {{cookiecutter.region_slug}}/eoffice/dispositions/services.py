@@ -225,6 +225,21 @@ def mark_recipient_read(recipient: DispositionRecipient, actor) -> None:
                       {"recipient": recipient.id, "position": recipient.position.name})
 
 
+def mark_read_on_opening(letter: IncomingLetter, position: Position, actor) -> bool:
+    """The holder of ``position`` opens the letter: every disposition of it addressed to
+    the position and still unread becomes read (not only the first one)."""
+    unread = list(db.session.scalars(
+        sa.select(DispositionRecipient)
+        .join(Disposition, DispositionRecipient.disposition_id == Disposition.id)
+        .where(Disposition.letter_id == letter.id,
+               DispositionRecipient.position_id == position.id,
+               DispositionRecipient.status == "unread")
+        .order_by(DispositionRecipient.id)))
+    for recipient in unread:
+        mark_recipient_read(recipient, actor)
+    return bool(unread)
+
+
 def report(recipient: DispositionRecipient, text: str, upload: tuple[str, bytes] | None,
            done: bool, *, actor) -> None:
     """A follow-up report (laporan tindak lanjut), optionally completing the disposition."""

@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
 import sqlalchemy as sa
-from flask import after_this_request, current_app, g, has_request_context
+from flask import after_this_request, current_app, has_request_context, request
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import joinedload
 
@@ -48,7 +48,7 @@ class ExchangeError(ValueError):
         self.errors = errors
 
 
-# --- Peers -------------------------------------------------------------------------------
+# --- Peers -----------------------------------------------------------------------------------
 
 def is_loopback(host: str) -> bool:
     if host in ("localhost",):
@@ -136,7 +136,7 @@ def peer_recipients(peer_ids, kind: str = "to") -> list:
                               kind=kind, peer_id=p) for p in wanted]
 
 
-# --- Backoff -------------------------------------------------------------------------------
+# --- Backoff ---------------------------------------------------------------------------------
 
 def retry_delay(attempts: int) -> dt.timedelta:
     """Wait after the ``attempts``-th failed attempt: base, 2 x base, 4 x base, ... capped."""
@@ -168,7 +168,9 @@ class Answer:
 
 def http_post(url: str, body: bytes, headers: dict[str, str], timeout: float) -> Answer:
     """POST with the standard library; loopback addresses bypass any proxy."""
-    request = urllib.request.Request(url, data=body, headers=headers, method="POST")
+    # http(s) only: clean_base_url refuses any other scheme for a peer
+    request = urllib.request.Request(url, data=body, headers=headers,  # noqa: S310
+                                     method="POST")
     handlers = [urllib.request.ProxyHandler({})] if is_loopback(urlsplit(url).hostname or "") \
         else []
     opener = urllib.request.build_opener(*handlers)
@@ -196,7 +198,7 @@ def post(peer: Peer, payload: dict) -> Answer:
                      current_app.config["EXCHANGE_TIMEOUT_SECONDS"])
 
 
-# --- Sending -----------------------------------------------------------------------------------
+# --- Sending ---------------------------------------------------------------------------------
 
 def queue_deliveries(letter) -> list[Delivery]:
     """Called when ``letter`` is signed: one pending delivery per peer recipient,
@@ -229,7 +231,7 @@ def attempt_after_request(kind: str, ids: list[int]) -> None:
     """
     if not has_request_context() or not ids:
         return
-    jobs = g.setdefault("_eoffice_exchange_jobs", [])
+    jobs = request.environ.setdefault("eoffice.exchange_jobs", [])  # this request's
     if not jobs:
         app = current_app._get_current_object()
 
@@ -405,7 +407,7 @@ def visible_deliveries(user) -> sa.Select:
     return query.order_by(Delivery.id.desc())
 
 
-# --- Receiving -----------------------------------------------------------------------------------
+# --- Receiving -------------------------------------------------------------------------------
 
 @dataclass
 class Outcome:
@@ -590,7 +592,7 @@ def _receive_receipt(peer: Peer, payload: dict) -> Outcome:
     return Outcome(200, {"status": "recorded"})
 
 
-# --- The clerk's decision and its receipt ----------------------------------------------------------
+# --- The clerk's decision and its receipt ----------------------------------------------------
 
 def inbox_query(which: str = "awaiting") -> sa.Select:
     query = sa.select(InboundLetter).options(joinedload(InboundLetter.peer),

@@ -16,7 +16,7 @@ from eoffice.security import can_receive_exchange, permission_required
 ID = "int(min=1, max=2147483647)"
 
 
-# --- The endpoint other regions' apps call ----------------------------------------------------
+# --- The endpoint other regions' apps call ---------------------------------------------------
 
 csrf.exempt(endpoint_bp)  # authenticated by the Ed25519 signature of each request
 
@@ -37,7 +37,7 @@ def identity():
                     "fingerprint": keys.fingerprint(raw), "protocol_version": protocol.VERSION})
 
 
-# --- Inbox: letters received from other regions -------------------------------------------------
+# --- Inbox: letters received from other regions ----------------------------------------------
 
 def _require_receiver() -> None:
     if not current_user.is_authenticated:
@@ -130,7 +130,7 @@ def inbound_pdf(inbound_id: int):
                              inline=request.args.get("inline") == "1")
 
 
-# --- Deliveries (sender side) -------------------------------------------------------------------
+# --- Deliveries (sender side) ----------------------------------------------------------------
 
 @bp.route("/kiriman")
 @permission_required("outgoing.view")
@@ -154,7 +154,7 @@ def retry(delivery_id: int):
     return redirect(request.referrer or url_for("exchange.deliveries"))
 
 
-# --- Peers -----------------------------------------------------------------------------------------
+# --- Peers -----------------------------------------------------------------------------------
 
 @bp.route("/mitra")
 @permission_required("exchange.manage")

@@ -115,10 +115,10 @@ def detail(letter_id: int):
         db.session.commit()
         letter = get_visible_letter(letter_id)
     position = user_position(current_user)
-    my_recipient = disposition_services.open_recipient_for(letter, position) if position else None
-    if my_recipient is not None and my_recipient.status == "unread":
-        disposition_services.mark_recipient_read(my_recipient, current_user)
+    if position is not None and disposition_services.mark_read_on_opening(letter, position,
+                                                                          current_user):
         db.session.commit()
+    my_recipient = disposition_services.open_recipient_for(letter, position) if position else None
     return render_template(
         "letters/detail.html", letter=letter,
         tree=disposition_services.disposition_tree(letter),

@@ -13,14 +13,14 @@ import nh3
 import sqlalchemy as sa
 from flask import current_app, request
 from flask_babel import lazy_gettext as _l
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm import aliased, joinedload, selectinload
 from werkzeug.security import check_password_hash
 
 from eoffice import audit, files, numbering
 from eoffice.archive.models import Classification
 from eoffice.db import utcnow
 from eoffice.extensions import db
-from eoffice.letters.models import SECURITY_LEVELS, SPEED_LEVELS
+from eoffice.letters.models import RESTRICTED_LEVELS, SECURITY_LEVELS, SPEED_LEVELS
 from eoffice.org.models import Position
 from eoffice.outgoing.models import (
     DISPATCH_METHODS,
@@ -480,13 +480,15 @@ def sign(letter: OutgoingLetter, *, actor, password: str) -> None:
 # --- Sending ---------------------------------------------------------------------------
 
 def can_send(letter: OutgoingLetter, user) -> bool:
+    """The drafter sends the signed letter, or a clerk (pencatat) of the drafter's unit
+    when it is B or T (R and SR letters are not theirs to see)."""
     if letter.status != "signed":
         return False
     if letter.drafter_id == user.id:
         return True
     drafter_unit = letter.drafter_position.unit_id if letter.drafter_position else None
     return can(user, "letters.register") and drafter_unit is not None and \
-        user_unit_id(user) == drafter_unit
+        user_unit_id(user) == drafter_unit and letter.security not in RESTRICTED_LEVELS
 
 
 @dataclass
@@ -641,10 +643,15 @@ def queue_query(user, queue: str) -> sa.Select:
     elif queue == "to_sign":
         query = query.where(OutgoingLetter.status == "approved",
                             OutgoingLetter.signer_position_id == pid)
-    elif queue == "to_send":
-        query = query.where(OutgoingLetter.status == "signed")
-        if not can(user, "letters.register"):
-            query = query.where(OutgoingLetter.drafter_id == user.id)
+    elif queue == "to_send":  # what can_send allows, as SQL
+        senders = [OutgoingLetter.drafter_id == user.id]
+        if can(user, "letters.register") and user_unit_id(user) is not None:
+            drafter_position = aliased(Position)
+            senders.append(sa.and_(
+                OutgoingLetter.security.not_in(RESTRICTED_LEVELS),
+                sa.exists().where(drafter_position.id == OutgoingLetter.drafter_position_id,
+                                  drafter_position.unit_id == user_unit_id(user))))
+        query = query.where(OutgoingLetter.status == "signed", sa.or_(*senders))
     elif queue == "returned":
         query = query.where(OutgoingLetter.status == "returned",
                             OutgoingLetter.drafter_id == user.id)

@@ -537,3 +537,18 @@ def test_an_overdue_disposition_can_still_be_forwarded_for_today(client, login, 
     forward = db.session.scalar(sa.select(Disposition).where(
         Disposition.parent_recipient_id == parent.id))
     assert forward.due_date == today
+
+
+def test_opening_the_letter_reads_every_disposition_to_my_position(client, login, office,
+                                                                   register, dispose):
+    letter = register(office)
+    first = dispose(office, letter, "kadis", [office.kabid_a], note="Pertama").recipients[0]
+    second = dispose(office, letter, "kadis", [office.kabid_a], note="Kedua").recipients[0]
+    other = dispose(office, letter, "kadis", [office.kabid_b]).recipients[0]
+    login(office.users["kabid_a"])
+    client.get(f"/surat-masuk/{letter.id}")
+    assert (_fresh(first).status, _fresh(second).status) == ("read", "read")
+    assert _fresh(other).status == "unread"
+    login(office.users["kadis"])  # the sender can no longer withdraw what was seen
+    client.post(f"/disposisi/{second.id}/batal")
+    assert _fresh(second).status == "read"

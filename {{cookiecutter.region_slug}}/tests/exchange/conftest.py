@@ -13,6 +13,7 @@ import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
+from tests.api.conftest import make_token  # noqa: F401 - shared fixture
 from tests.letters.conftest import PDF_BYTES, office, register  # noqa: F401 - shared fixtures
 
 

@@ -191,14 +191,10 @@ def test_a_claimed_delivery_is_not_sent_by_a_second_worker(app, office, peer, wi
     from eoffice.exchange import services
     from eoffice.exchange.models import Delivery
     from eoffice.extensions import db
-    from eoffice.outgoing.models import OutgoingLetter
 
-    letter = db.session.scalar(sa.select(OutgoingLetter))
-    assert letter is None  # nothing yet: make one the short way
-    from tests.exchange.test_send import _signed_letter_to
-
-    letter = _signed_letter_to(app, office, peer)
+    letter = _signed_letter_to(app, office, peer)  # outside a request: nothing sent yet
     delivery = db.session.scalar(sa.select(Delivery).where(Delivery.letter_id == letter.id))
+    assert delivery.status == "pending" and delivery.attempts == 0
     delivery.claimed_until = utcnow() + dt.timedelta(minutes=1)
     db.session.commit()
     assert services.attempt_delivery(delivery.id) is None
@@ -214,8 +210,7 @@ def _signed_letter_to(app, office, peer):
     letter = services.create_draft(services.DraftInput(
         letter_type="biasa", subject="Surat ke daerah lain", signer_position_id=office.kadis.id,
         body_html="<p>Isi</p>", classification_id=code,
-        external=services.ExternalRecipient and
-        [services.ExternalRecipient(name=peer.peer.name, peer_id=peer.peer.id)]),
+        external=[services.ExternalRecipient(name=peer.peer.name, peer_id=peer.peer.id)]),
         actor=office.users["staf_a"])
     services.submit(letter, actor=office.users["staf_a"])
     with app.test_request_context():

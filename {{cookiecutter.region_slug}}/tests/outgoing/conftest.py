@@ -15,7 +15,11 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from tests.letters.conftest import PDF_BYTES, office, register  # noqa: F401 - shared fixtures
+from tests.letters import conftest as letters
+
+# The letters' office and registration fixtures, shared (assigned, not imported, so the
+# fixtures below may take ``office`` as an argument).
+office, register = letters.office, letters.register
 
 STATES = ("draft", "in_review", "returned", "approved", "signed", "sent")
 PASSWORD = "rahasia-uji-123"  # noqa: S105 - the test plugin's password

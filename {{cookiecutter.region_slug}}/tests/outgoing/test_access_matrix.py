@@ -113,9 +113,9 @@ def build_scene(people, make_draft, advance, state: str, level: str) -> dict:
     other = make_draft(security=level, subject="Nota lain",
                        uploads=[("lain.pdf", PDF_BYTES + b"lain")])
     advance(letter, state)
+    form = draft_form(people, subject="Nota uji matriks (diubah)", revision_note="diubah")
     return {"letter": letter.id, "attachment": letter.attachments[0].id,
-            "other_attachment": other.attachments[0].id, "form": draft_form(people, subject="Nota uji matriks (diubah)",
-                                    revision_note="diubah"),
+            "other_attachment": other.attachments[0].id, "form": form,
             "usernames": {p: people.users[u].username for p, u in USERS.items()}}
 
 

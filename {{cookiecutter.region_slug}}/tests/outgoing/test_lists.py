@@ -153,3 +153,22 @@ def test_dashboard_cards_count_what_the_queues_list(client, people, key, shown):
         assert len(rows_of(page)) == shown.get(queue, 0), queue
         badge = re.search(rf'antrian={queue}">[^<]*<span class="badge[^"]*">(\d+)</span>', page)
         assert (int(badge.group(1)) if badge else 0) == shown.get(queue, 0), queue
+
+
+@pytest.mark.parametrize("level", ["B", "R"])
+def test_to_send_lists_what_the_user_can_send(client, people, make_draft, advance, level):
+    """A clerk of another unit who was in the chain sees the signed letter but does not
+    send it, so it is not in their queue; a clerk of the drafter's unit sends B and T
+    letters only."""
+    from eoffice.outgoing import services
+
+    clerk = people.users["clerk"]  # pencatat of the Dinas, holds Pengadministrasi Umum
+    letter = advance(make_draft(security=level, chain=(people.kabid_a,
+                                                       clerk.staff.position)), "signed")
+    for key, sends in (("clerk", False), ("clerk_a", level == "B"), ("staf_a", True),
+                       ("kadis", False)):
+        user = people.users[key]
+        assert services.can_send(letter, user) is sends, key
+        log_in(client, user)
+        page = client.get("/surat-keluar/?antrian=to_send").get_data(as_text=True)
+        assert (f'href="/surat-keluar/{letter.id}"' in page) is sends, key
