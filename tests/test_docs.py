@@ -47,7 +47,7 @@ def between(text: str, name: str) -> str:
 def test_plugin_guide_shows_the_example_plugin_byte_for_byte():
     block = between(PLUGINS_DOC.read_text(encoding="utf-8"), "example-plugin")
     fenced = re.fullmatch(r"\s*```python\n(.*?)^```\s*", block, re.DOTALL | re.MULTILINE)
-    assert fenced, "the example-plugin markers must hold one ```python fenced block and nothing else"
+    assert fenced, "the example-plugin markers must hold one ```python block and nothing else"
     shown = fenced.group(1).encode("utf-8")
     shipped = EXAMPLE_PLUGIN.read_bytes()
     assert shown == shipped, (
@@ -129,9 +129,10 @@ def test_region_toml_doc_lists_every_environment_variable(config_module):
 
 # --- commands ------------------------------------------------------------------------------------
 
-COMMAND_RE = re.compile(r"\bflask\s+(eoffice|db)\b([^`\n]*)")
+COMMAND_RE = re.compile(r"\bflask\s+(?:--app\s+\S+\s+)?(eoffice|db)\b([^`\n]*)")
 # A command line ends at a comment, a shell operator, a redirection or a closing bracket.
 END_OF_COMMAND_RE = re.compile(r"\s#|&&|\|\||[|;)>]")
+OPTION_RE = re.compile(r"--?[A-Za-z][\w-]*(=.*)?")
 # Commands that a document itself defines as an example (a local plugin's command).
 EXAMPLE_COMMAND_RE = re.compile(r"""click\.command\(\s*["']([a-z][a-z0-9-]*)["']""")
 
@@ -182,7 +183,7 @@ def documented_commands() -> list[tuple[str, list[str], list[str]]]:
             words = [match.group(1)]
             while tokens and re.fullmatch(r"[a-z][a-z0-9-]*", tokens[0]):
                 words.append(tokens.pop(0))
-            options = [t.split("=", 1)[0] for t in tokens if re.fullmatch(r"--?[A-Za-z][\w-]*(=.*)?", t)]
+            options = [t.split("=", 1)[0] for t in tokens if OPTION_RE.fullmatch(t)]
             found.append((str(path.relative_to(ROOT)), words, options))
     return found
 
@@ -228,7 +229,7 @@ def test_every_documented_command_exists_with_its_options(region_cli):
             continue  # a command that the docs define in an example plugin
         path = words[:2]
         if " ".join(path) not in tree:
-            problems.append(f"{doc}: `flask {' '.join(words)}`: no command `flask {' '.join(path)}`")
+            problems.append(f"{doc}: `flask {' '.join(words)}`: no `flask {' '.join(path)}`")
             continue
         for word in words[2:]:  # subcommands of a group; the first other word is an argument
             if not tree[" ".join(path)]["group"] or " ".join([*path, word]) not in tree:

@@ -159,6 +159,39 @@ def positions_below(position_id: int) -> set[int]:
     return cache[position_id]
 
 
+OFFICE_KINDS = ("opd", "pemda")
+
+
+def clerk_units(user) -> set[int]:
+    """The units whose signed B/T outgoing letters a clerk (pencatat) handles: every unit
+    of the clerk's office, i.e. the nearest enclosing OPD (or top-level unit) and all
+    units below it. Empty for users who are not clerks. One query."""
+    from eoffice.extensions import db
+    from eoffice.org.models import Unit
+
+    unit_id = user_unit_id(user)
+    if not can(user, "letters.register") or unit_id is None:
+        return set()
+    rows = db.session.execute(sa.select(Unit.id, Unit.parent_id, Unit.kind)).all()
+    parent_of = {uid: parent for uid, parent, _ in rows}
+    kind_of = {uid: kind for uid, _, kind in rows}
+    office, seen = unit_id, set()
+    while kind_of.get(office) not in OFFICE_KINDS and parent_of.get(office) is not None \
+            and office not in seen:
+        seen.add(office)
+        office = parent_of[office]
+    children: dict[int | None, list[int]] = {}
+    for uid, parent, _ in rows:
+        children.setdefault(parent, []).append(uid)
+    found, stack = set(), [office]
+    while stack:
+        current = stack.pop()
+        if current not in found:
+            found.add(current)
+            stack.extend(children.get(current, []))
+    return found
+
+
 def user_unit_id(user) -> int | None:
     staff = getattr(user, "staff", None)
     return staff.unit_id if staff is not None else None
@@ -258,12 +291,13 @@ def outgoing_access_clause(user):
             sa.exists().where(step.letter_id == OutgoingLetter.id,
                               step.position_id == position.id),
         ]
-    if can(user, "letters.register") and user_unit_id(user) is not None:
+    office = clerk_units(user)
+    if office:
         rules.append(sa.and_(
             OutgoingLetter.status.in_(("signed", "sent", "cancelled")),
             OutgoingLetter.security.not_in(RESTRICTED_LEVELS),
             sa.exists().where(drafter_pos.id == OutgoingLetter.drafter_position_id,
-                              drafter_pos.unit_id == user_unit_id(user))))
+                              drafter_pos.unit_id.in_(office))))
     return sa.or_(*rules)
 
 

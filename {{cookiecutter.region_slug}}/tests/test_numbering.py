@@ -92,15 +92,9 @@ def _server_database(url: sa.engine.URL):
 
 @pytest.fixture(scope="module")
 def parallel_app(app_config, tmp_path_factory):
-    """An app on a database of its own, migrated, with a unit, an addressee and a clerk."""
-    from flask_migrate import upgrade
-
+    """An app on a database of its own (dropped afterwards, even when the setup fails)."""
     from eoffice import create_app
-    from eoffice.auth.services import create_user
-    from eoffice.config import REGION_ROOT
     from eoffice.extensions import db
-    from eoffice.org.services import save_position, save_unit
-    from eoffice.staff.services import save_staff
 
     drop = None
     server = os.environ.get("TEST_DATABASE_URL", "")
@@ -109,10 +103,37 @@ def parallel_app(app_config, tmp_path_factory):
         uri = url.render_as_string(hide_password=False)
     else:
         uri = "sqlite:///" + str(tmp_path_factory.mktemp("parallel") / "parallel.db")
-    app = create_app(app_config | {
-        "SQLALCHEMY_DATABASE_URI": uri,
-        "INSTANCE_PATH": str(tmp_path_factory.mktemp("parallel-instance")),
-    })
+    app = None
+    try:
+        app = create_app(app_config | {
+            "SQLALCHEMY_DATABASE_URI": uri,
+            "INSTANCE_PATH": str(tmp_path_factory.mktemp("parallel-instance")),
+        })
+        _setup_office(app)
+    except BaseException:
+        if app is not None:
+            with app.app_context():
+                db.engine.dispose()
+        if drop is not None:
+            drop()
+        raise
+    yield app
+    with app.app_context():
+        db.engine.dispose()
+    if drop is not None:
+        drop()
+
+
+def _setup_office(app) -> None:
+    """The schema, then a unit with its head and one clerk per thread, each in a position."""
+    from flask_migrate import upgrade
+
+    from eoffice.auth.services import create_user
+    from eoffice.config import REGION_ROOT
+    from eoffice.extensions import db
+    from eoffice.org.services import save_position, save_unit
+    from eoffice.staff.services import save_staff
+
     with app.app_context():
         upgrade(directory=str(REGION_ROOT / "migrations"), revision="heads")
         unit = save_unit(None, code="DKF", name="Dinas Kominfo", kind="opd", parent_id=None)
@@ -134,11 +155,6 @@ def parallel_app(app_config, tmp_path_factory):
         db.session.commit()
         app.config["_PARALLEL"] = {"head": head.id, "clerks": clerks, "positions": positions}
         db.session.remove()
-    yield app
-    with app.app_context():
-        db.engine.dispose()
-    if drop is not None:
-        drop()
 
 
 def _run_in_threads(count: int, work) -> list[BaseException]:

@@ -31,7 +31,7 @@ from eoffice.outgoing.models import (
     OutgoingLetter,
     OutgoingRecipient,
 )
-from eoffice.security import can, outgoing_access_clause, user_position, user_unit_id
+from eoffice.security import clerk_units, outgoing_access_clause, user_position, user_unit_id
 
 OBJECT_TYPE = "outgoing_letters"
 ALLOWED_TAGS = {"p", "br", "strong", "b", "em", "i", "u", "ul", "ol", "li", "table", "thead",
@@ -480,15 +480,14 @@ def sign(letter: OutgoingLetter, *, actor, password: str) -> None:
 # --- Sending ---------------------------------------------------------------------------
 
 def can_send(letter: OutgoingLetter, user) -> bool:
-    """The drafter sends the signed letter, or a clerk (pencatat) of the drafter's unit
-    when it is B or T (R and SR letters are not theirs to see)."""
+    """The drafter sends the signed letter, or a clerk (pencatat) of the drafter's office
+    (``security.clerk_units``) when it is B or T (R and SR are not theirs to see)."""
     if letter.status != "signed":
         return False
     if letter.drafter_id == user.id:
         return True
     drafter_unit = letter.drafter_position.unit_id if letter.drafter_position else None
-    return can(user, "letters.register") and drafter_unit is not None and \
-        user_unit_id(user) == drafter_unit and letter.security not in RESTRICTED_LEVELS
+    return drafter_unit in clerk_units(user) and letter.security not in RESTRICTED_LEVELS
 
 
 @dataclass
@@ -645,12 +644,13 @@ def queue_query(user, queue: str) -> sa.Select:
                             OutgoingLetter.signer_position_id == pid)
     elif queue == "to_send":  # what can_send allows, as SQL
         senders = [OutgoingLetter.drafter_id == user.id]
-        if can(user, "letters.register") and user_unit_id(user) is not None:
+        office = clerk_units(user)
+        if office:
             drafter_position = aliased(Position)
             senders.append(sa.and_(
                 OutgoingLetter.security.not_in(RESTRICTED_LEVELS),
                 sa.exists().where(drafter_position.id == OutgoingLetter.drafter_position_id,
-                                  drafter_position.unit_id == user_unit_id(user))))
+                                  drafter_position.unit_id.in_(office))))
         query = query.where(OutgoingLetter.status == "signed", sa.or_(*senders))
     elif queue == "returned":
         query = query.where(OutgoingLetter.status == "returned",

@@ -157,15 +157,14 @@ def test_dashboard_cards_count_what_the_queues_list(client, people, key, shown):
 
 @pytest.mark.parametrize("level", ["B", "R"])
 def test_to_send_lists_what_the_user_can_send(client, people, make_draft, advance, level):
-    """A clerk of another unit who was in the chain sees the signed letter but does not
-    send it, so it is not in their queue; a clerk of the drafter's unit sends B and T
-    letters only."""
+    """Clerks of the drafter's office (the Dinas and its bidang) send B and T letters,
+    never R and SR; the drafter sends any; the signatory does not."""
     from eoffice.outgoing import services
 
     clerk = people.users["clerk"]  # pencatat of the Dinas, holds Pengadministrasi Umum
     letter = advance(make_draft(security=level, chain=(people.kabid_a,
                                                        clerk.staff.position)), "signed")
-    for key, sends in (("clerk", False), ("clerk_a", level == "B"), ("staf_a", True),
+    for key, sends in (("clerk", level == "B"), ("clerk_a", level == "B"), ("staf_a", True),
                        ("kadis", False)):
         user = people.users[key]
         assert services.can_send(letter, user) is sends, key
