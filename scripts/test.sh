@@ -61,7 +61,7 @@ setup() {
     pip_install_once "$VENV" requirements-dev.txt -r requirements-dev.txt
     if command -v chromium >/dev/null 2>&1; then
         # Browser tests use the system's Chromium rather than a downloaded build.
-        export EOFFICE_CHROMIUM_PATH="${EOFFICE_CHROMIUM_PATH:-$(command -v chromium)}"
+        export EOFFICE_E2E_CHROMIUM="${EOFFICE_E2E_CHROMIUM:-$(command -v chromium)}"
     else
         say "Chromium sistem tidak ada: memasang Chromium milik Playwright"
         as_root "$VENV/bin/python" -m playwright install-deps chromium

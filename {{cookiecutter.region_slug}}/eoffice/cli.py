@@ -124,6 +124,7 @@ def run_checks(app: Flask) -> list[tuple[bool, str]]:
         logo_path = (toml_path.parent / logo)
         results.append((logo_path.is_file(), f"logo {logo_path}"
                         + ("" if logo_path.is_file() else " tidak ditemukan")))
+    results.extend(_numbering_checks(config))
     instance = Path(app.instance_path)
     writable = instance.is_dir() and os.access(instance, os.W_OK)
     results.append((writable, f"folder instance {instance} "
@@ -136,7 +137,13 @@ def run_checks(app: Flask) -> list[tuple[bool, str]]:
                                f"{str(exc).splitlines()[0][:200]})"))
         return results
     results.append((True, f"basis data terhubung ({db.engine.dialect.name})"))
-    pending = pending_migrations(app)
+    try:
+        pending = pending_migrations(app)
+    except Exception as exc:  # noqa: BLE001 - alembic's errors for unknown revisions
+        results.append((False, "basis data memakai revisi skema yang tidak dikenal kode ini "
+                               f"({str(exc).splitlines()[0][:160]}): kode lebih lama dari "
+                               "basis data; perbarui kode (cruft update) atau pulihkan cadangan"))
+        return results
     if pending is None:
         results.append((False, "skema basis data belum dibuat: jalankan `flask db upgrade heads`"))
     elif pending:
@@ -144,6 +151,39 @@ def run_checks(app: Flask) -> list[tuple[bool, str]]:
                                "`flask db upgrade heads`"))
     else:
         results.append((True, "skema basis data mutakhir"))
+    return results
+
+
+def _numbering_checks(config) -> list[tuple[bool, str]]:
+    """Numbering patterns, the letter counter and holiday dates (region.toml)."""
+    import datetime as dt
+
+    from eoffice.numbering import PatternError, check_pattern
+
+    results = []
+    for key, toml_key in (("AGENDA_PATTERN", "agenda_pattern"),
+                          ("LETTER_PATTERN", "letter_pattern")):
+        try:
+            check_pattern(config[key])
+            results.append((True, f"[numbering] {toml_key} = {config[key]!r}"))
+        except PatternError as exc:
+            results.append((False, f"[numbering] {toml_key}: {exc}"))
+    counter = config["LETTER_COUNTER"]
+    if counter not in ("shared", "per_code"):
+        results.append((False, f"[numbering] letter_counter = {counter!r}: gunakan 'shared' "
+                               "atau 'per_code'"))
+    elif counter == "per_code" and "{code}" not in config["LETTER_PATTERN"]:
+        results.append((False, "[numbering] letter_counter = 'per_code' tetapi letter_pattern "
+                               "tidak memuat {code}: nomor surat dari kode berbeda akan bentrok"))
+    bad = []
+    for text in config["HOLIDAYS"]:
+        try:
+            dt.date.fromisoformat(text)
+        except ValueError:
+            bad.append(text)
+    if bad:
+        results.append((False, "[dispositions] holidays: tanggal tidak valid "
+                               f"{', '.join(map(repr, bad))} (gunakan YYYY-MM-DD)"))
     return results
 
 

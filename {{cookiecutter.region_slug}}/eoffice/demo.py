@@ -96,8 +96,10 @@ def _person(faker: Faker, rng: random.Random, sequence: int, golongan: str | Non
             jabatan_name: str | None = None) -> Staff:
     gender = rng.choice("LP")
     name = faker.name_male() if gender == "L" else faker.name_female()
-    name = " ".join(w for w in name.split() if not w.endswith(".") and w not in
-                    ("Tgk.", "Dr.", "Ir.", "drg.", "dr.", "Hj.", "H.", "Cut"))[:150] or "Budi"
+    # Faker's id_ID names may carry titles ("Dr.", "S.Sos.", ", M.Farm"): keep the name only.
+    name = name.split(",")[0]
+    name = " ".join(w for w in name.split() if "." not in w and w not in ("Cut", "Tgk"))
+    name = name.strip()[:150] or "Budi Santoso"
     rank = GOLONGAN_BY_RANK.index(golongan) if golongan in GOLONGAN_BY_RANK else 9
     age = 24 + rank * 2 + rng.randint(0, 10)
     birth = dt.date(dt.date.today().year - age, rng.randint(1, 12), rng.randint(1, 28))

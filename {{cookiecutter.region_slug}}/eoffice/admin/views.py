@@ -83,11 +83,13 @@ def _update_user(user: User, form: UserForm, staff) -> None:
     user.full_name, user.email = form.full_name.data, form.email.data or None
     user.staff, user.active = staff, form.active.data
     auth_services.set_roles(user, form.roles.data)
+    was_locked = user.locked_until is not None or user.failed_logins > 0
+    user.locked_until, user.failed_logins = None, 0  # the admin's save unlocks the account
     if form.password.data:
         auth_services.set_password(user, form.password.data, must_change=True)
     audit.record("user.updated", user, actor=current_user,
                  data={"roles": sorted(form.roles.data), "active": user.active,
-                       "password_reset": bool(form.password.data)})
+                       "password_reset": bool(form.password.data), "unlocked": was_locked})
 
 
 @bp.route("/audit")

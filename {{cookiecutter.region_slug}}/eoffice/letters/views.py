@@ -23,7 +23,7 @@ from eoffice.letters.forms import (
 from eoffice.letters.models import IncomingLetter, LetterAttachment
 from eoffice.org.services import position_choices
 from eoffice.pdf import pdf_response, render_pdf
-from eoffice.security import permission_required, user_position
+from eoffice.security import permission_required, positions_below, user_position
 
 QUEUES = {"to_read", "copies", "registered_by_me"}
 
@@ -124,6 +124,7 @@ def detail(letter_id: int):
         tree=disposition_services.disposition_tree(letter),
         events=services.timeline(letter),
         is_addressee=services.addressee_position_of(letter, current_user) is not None,
+        has_subordinates=position is not None and len(positions_below(position.id)) > 1,
         can_cancel=services.can_cancel(letter, current_user),
         my_recipient=my_recipient, my_position=position,
         today=services.today_local(), cancel_form=ReasonForm(), file_form=NoteForm())

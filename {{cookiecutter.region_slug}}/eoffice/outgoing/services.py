@@ -553,8 +553,8 @@ def send(letter: OutgoingLetter, dispatches: list[Dispatch], *, actor) -> list[i
             seen.add(recipient.position_id)
             incoming.recipients.append(LetterRecipient(position_id=recipient.position_id,
                                                        kind=recipient.kind))
-        incoming.attachments.append(LetterAttachment(file=letter.pdf_file,
-                                                     filename=f"{letter.number}.pdf"))
+        incoming.attachments.append(LetterAttachment(
+            file=letter.pdf_file, filename=letter.number.replace("/", "-") + ".pdf"))
         db.session.add(incoming)
         db.session.flush()
         for recipient in internal:
