@@ -59,8 +59,25 @@ def register_extensions(app: Flask) -> None:
                    default_translation_directories=i18n.translation_directories())
     login_manager.init_app(app)
     sessions.init_login_manager(login_manager)
+    register_write_transactions(app)  # before anything reads: see its docstring
     sessions.init_session_expiry(app)
     i18n.init_app(app)
+
+
+def register_write_transactions(app: Flask) -> None:
+    """On SQLite, a request that may write (POST, PUT, PATCH, DELETE) starts its
+    transaction with BEGIN IMMEDIATE, before it reads anything (the logged-in user
+    included). Concurrent writers then wait their turn (busy timeout) instead of
+    failing with "database is locked" when their earlier read went stale. GET requests
+    stay fully concurrent; PostgreSQL needs none of this."""
+    from flask import request
+
+    from eoffice.numbering import begin_write
+
+    @app.before_request
+    def _write_transaction():
+        if request.method in ("POST", "PUT", "PATCH", "DELETE") and request.endpoint != "static":
+            begin_write()
 
 
 def register_plugins(app: Flask) -> None:

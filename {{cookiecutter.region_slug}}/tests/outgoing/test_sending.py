@@ -78,7 +78,7 @@ def test_internal_recipients_get_one_registered_incoming_letter(client, office, 
         ("Kabid Aptika", "to"), ("Kabid IKP", "to"), ("Sekretaris", "cc")]
     [attachment] = incoming.attachments
     assert attachment.file_id == letter.pdf_file_id and attachment.filename == \
-        f"{letter.number}.pdf"
+        letter.number.replace("/", "-") + ".pdf"
     assert all(r.incoming_letter_id == incoming.id and r.dispatch_method == "eoffice"
                for r in letter.recipients)
     for key in ("kabid_a", "kabid_b", "sekretaris"):
