@@ -124,6 +124,19 @@ def check_upload(filename: str, data: bytes, allowed: tuple[str, ...] = DOCUMENT
     return CheckedUpload(data, kind, hashlib.sha256(data).hexdigest(), name)
 
 
+def check_uploads(uploads: list[tuple[str, bytes]], allowed: tuple[str, ...] = DOCUMENT_KINDS,
+                  ) -> tuple[list[CheckedUpload], str | None]:
+    """Check every (filename, content); the accepted ones, and one message naming each
+    refused file (None when all are fine)."""
+    checked, problems = [], []
+    for filename, content in uploads:
+        try:
+            checked.append(check_upload(filename, content, allowed))
+        except FileRejected as exc:
+            problems.append(str(exc))
+    return checked, " ".join(problems) or None
+
+
 def store(upload: CheckedUpload) -> StoredFile:
     """Write the content once (atomically) and return its row."""
     existing = db.session.scalar(sa.select(StoredFile).where(StoredFile.sha256 == upload.sha256))

@@ -120,15 +120,9 @@ def check_input(data: LetterInput) -> tuple[dict[str, str], list[files.CheckedUp
             errors["to_positions"] = str(_l("An addressee or copy position does not exist."))
     if set(data.to_positions) & set(data.cc_positions):
         errors["cc_positions"] = str(_l("A position cannot be both addressee and copy."))
-    checked: list[files.CheckedUpload] = []
-    problems = []
-    for filename, content in data.uploads:
-        try:
-            checked.append(files.check_upload(filename, content))
-        except files.FileRejected as exc:
-            problems.append(str(exc))
-    if problems:
-        errors["files"] = " ".join(problems)
+    checked, problem = files.check_uploads(data.uploads)
+    if problem:
+        errors["files"] = problem
     return errors, checked
 
 

@@ -24,6 +24,7 @@ from eoffice.letters.models import IncomingLetter, LetterAttachment
 from eoffice.org.services import position_choices
 from eoffice.pdf import pdf_response, render_pdf
 from eoffice.security import permission_required, positions_below, user_position
+from eoffice.tabular import csv_safe
 
 QUEUES = {"to_read", "copies", "registered_by_me"}
 
@@ -229,7 +230,7 @@ def _agenda_export(fmt: str, rows, date_from: dt.date, date_to: dt.date):
         writer = csv.writer(buffer)
         writer.writerow(AGENDA_COLUMNS)
         for letter in rows:
-            writer.writerow([_csv_safe(v) for v in agenda_record(letter)])
+            writer.writerow([csv_safe(v) for v in agenda_record(letter)])
         return Response("\ufeff" + buffer.getvalue(), mimetype="text/csv; charset=utf-8",
                         headers={"Content-Disposition": f'attachment; filename="{name}.csv"'})
     from openpyxl import Workbook
@@ -238,13 +239,9 @@ def _agenda_export(fmt: str, rows, date_from: dt.date, date_to: dt.date):
     sheet = workbook.create_sheet("Buku Agenda")
     sheet.append(AGENDA_COLUMNS)
     for letter in rows:
-        sheet.append([_csv_safe(v) for v in agenda_record(letter)])
+        sheet.append([csv_safe(v) for v in agenda_record(letter)])
     out = io.BytesIO()
     workbook.save(out)
     return Response(out.getvalue(), headers={
         "Content-Disposition": f'attachment; filename="{name}.xlsx"'},
         mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-
-
-def _csv_safe(value: str) -> str:
-    return "'" + value if value[:1] in ("=", "+", "-", "@") else value

@@ -187,15 +187,9 @@ def check_draft(data: DraftInput, actor) -> tuple[dict[str, str], dict, list]:
         if mine.id == data.signer_position_id:
             errors["signer_position_id"] = str(_l("You cannot sign your own draft."))
     details = _check_details(data.letter_type, data.details, errors)
-    checked = []
-    problems = []
-    for filename, content in data.uploads:
-        try:
-            checked.append(files.check_upload(filename, content))
-        except files.FileRejected as exc:
-            problems.append(str(exc))
-    if problems:
-        errors["files"] = " ".join(problems)
+    checked, problem = files.check_uploads(data.uploads)
+    if problem:
+        errors["files"] = problem
     return errors, details, checked
 
 

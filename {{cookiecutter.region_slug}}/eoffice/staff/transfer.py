@@ -19,6 +19,7 @@ from eoffice import audit
 from eoffice.extensions import db
 from eoffice.staff.models import Staff
 from eoffice.staff.services import Lookups, StaffError, clean_staff
+from eoffice.tabular import csv_safe
 
 # file column -> field of clean_staff
 COLUMNS: dict[str, str] = {
@@ -251,13 +252,8 @@ def export_csv(staff: Iterable[Staff]) -> Iterator[str]:
     for person in staff:
         buffer.seek(0)
         buffer.truncate()
-        writer.writerow(_csv_safe(v) for v in export_row(person))
+        writer.writerow(csv_safe(v) for v in export_row(person))
         yield buffer.getvalue()
-
-
-def _csv_safe(value: str) -> str:
-    """Neutralise spreadsheet formulas (CSV injection)."""
-    return "'" + value if value[:1] in ("=", "+", "-", "@") else value
 
 
 def export_xlsx(staff: Iterable[Staff]) -> bytes:
@@ -270,7 +266,7 @@ def export_xlsx(staff: Iterable[Staff]) -> bytes:
     for person in staff:
         cells = []
         for value in export_row(person):
-            cell = WriteOnlyCell(sheet, value=_csv_safe(value))
+            cell = WriteOnlyCell(sheet, value=csv_safe(value))
             cell.number_format = "@"  # NIPs stay text: 18 digits do not fit a number
             cells.append(cell)
         sheet.append(cells)
