@@ -153,7 +153,7 @@ def test_deploy_files(baked):
     assert "gunicorn -c deploy/gunicorn.conf.py wsgi:app" in unit
     assert ("postgresql.service" in unit) is (context["database"] == "postgresql")
     nginx = (deploy / "nginx.conf").read_text(encoding="utf-8")
-    assert "client_max_body_size 25m;" in nginx
+    assert "client_max_body_size 105m;" in nginx
     assert f"alias /srv/{slug}/eoffice/static/;" in nginx
     assert "proxy_pass http://eoffice_" in nginx and "server 127.0.0.1:8000" in nginx
     for path in deploy.iterdir():

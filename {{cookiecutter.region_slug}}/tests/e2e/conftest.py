@@ -36,6 +36,7 @@ CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic"
                  "--disable-component-update", "--disable-sync"]
 ASSET_TYPES = {"stylesheet", "script", "image", "font"}
 CATALOG_DIR = REGION_ROOT / "eoffice" / "translations"
+LOCAL_CATALOG_DIR = REGION_ROOT / "local" / "translations"
 
 
 def pytest_collection_modifyitems(items):
@@ -247,12 +248,18 @@ def user_full_name(live_server):
 
 
 def indonesian_catalog() -> gettext.NullTranslations | None:
-    """The compiled Indonesian catalog, or None while it has not been compiled yet."""
+    """The compiled Indonesian catalogs (core, then the region's local/ one as a
+    fallback for plugin strings), or None while the core's is not compiled yet."""
     mo = CATALOG_DIR / "id" / "LC_MESSAGES" / "messages.mo"
     if not mo.is_file():
         return None
     with mo.open("rb") as handle:
-        return gettext.GNUTranslations(handle)
+        catalog = gettext.GNUTranslations(handle)
+    local = LOCAL_CATALOG_DIR / "id" / "LC_MESSAGES" / "messages.mo"
+    if local.is_file():
+        with local.open("rb") as handle:
+            catalog.add_fallback(gettext.GNUTranslations(handle))
+    return catalog
 
 
 @pytest.fixture
