@@ -145,6 +145,9 @@ def dispose(letter: IncomingLetter, data: DispositionInput, *, actor,
     errors: dict[str, str] = {}
     if letter.status == "cancelled":
         raise DispositionError({"to_positions": str(_l("The letter was cancelled."))})
+    if letter.status != "registered":  # filed (no disposition needed) or awaiting a clerk
+        raise DispositionError({"to_positions": str(_l(
+            "This letter is not open for dispositions."))})
     if position is None:
         raise DispositionError({"to_positions": str(_l("You do not hold a position."))})
     if from_recipient is None:
@@ -246,6 +249,8 @@ def report(recipient: DispositionRecipient, text: str, upload: tuple[str, bytes]
     numbering.begin_write()
     if not recipient.is_open:
         raise DispositionError({"report": str(_l("This disposition is already closed."))})
+    if recipient.disposition.letter.status == "cancelled":
+        raise DispositionError({"report": str(_l("The letter was cancelled."))})
     if not (text or "").strip():
         raise DispositionError({"report": str(_l("Write what was done."))})
     if upload is not None:

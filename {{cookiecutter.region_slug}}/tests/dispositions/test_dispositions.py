@@ -552,3 +552,31 @@ def test_opening_the_letter_reads_every_disposition_to_my_position(client, login
     login(office.users["kadis"])  # the sender can no longer withdraw what was seen
     client.post(f"/disposisi/{second.id}/batal")
     assert _fresh(second).status == "read"
+
+
+def test_a_filed_letter_cannot_be_disposed(app, office, register):
+    from eoffice.dispositions.services import DispositionError, DispositionInput
+    from eoffice.dispositions.services import dispose as write
+    from eoffice.extensions import db
+    from eoffice.letters.services import file_letter
+
+    letter = register(office)
+    file_letter(letter, "Untuk diketahui", actor=office.users["kadis"])
+    db.session.commit()
+    with pytest.raises(DispositionError, match="not open for dispositions"):
+        write(letter, DispositionInput(to_positions=[office.kabid_a.id], note="x"),
+              actor=office.users["kadis"])
+
+
+def test_no_report_on_a_cancelled_letter(app, office, register, dispose):
+    from eoffice.dispositions.services import DispositionError, report
+    from eoffice.extensions import db
+    from eoffice.letters.services import cancel_letter
+
+    letter = register(office)
+    recipient = dispose(office, letter, "kadis", [office.kabid_a]).recipients[0]
+    cancel_letter(letter, "Salah catat", actor=office.users["clerk"])
+    db.session.commit()
+    with pytest.raises(DispositionError, match="cancelled"):
+        report(recipient, "Sudah", None, True, actor=office.users["kabid_a"])
+    assert recipient.status == "unread"
