@@ -132,7 +132,8 @@ def test_nota_dinas_draft_return_revise_approve_sign_send(page, network, live_se
     text = subprocess.run(["pdftotext", str(pdf_path), "-"], capture_output=True, text=True,
                           check=True).stdout
     flat = re.sub(r"\s+", " ", text)
-    for expected in ("PEMERINTAH KABUPATEN CONTOH", "DINAS KOMUNIKASI DAN INFORMATIKA",
+    agency = live_server.app.config["AGENCY_NAME"].upper()
+    for expected in (agency, "DINAS KOMUNIKASI DAN INFORMATIKA",
                      "NOTA DINAS", number, "Kepala Dinas Komunikasi dan Informatika", "NIP",
                      "SIMPEG daerah", "Ditandatangani secara elektronik"):
         assert expected in flat, expected

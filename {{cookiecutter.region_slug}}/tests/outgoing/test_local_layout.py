@@ -67,7 +67,7 @@ def test_a_local_template_overrides_one_block(app, app_config, office, make_draf
     assert "Ditandatangani secara elektronik menggunakan sertifikat BSrE" in text
     assert "NIP" not in text and "Penata Muda" not in text  # the core's block is replaced
     # ... and the rest of the core's layout, unchanged.
-    for expected in ("PEMERINTAH KABUPATEN CONTOH", office.dinas.name.upper(), "NOTA DINAS",
+    for expected in (app.config["AGENCY_NAME"].upper(), office.dinas.name.upper(), "NOTA DINAS",
                      "Nomor 000.1/77/U/2026", "Yth.", "Kabid IKP", "Hal",
                      "Permohonan data aplikasi", "Dengan hormat, mohon data aplikasi.",
                      "Kepala Dinas,", office.kadis.holder.full_name, "2 Maret 2026"):

@@ -33,7 +33,7 @@ def squeezed(text: str) -> str:
 
 def assert_common(text: str, letter, office, app, *, kop_unit: str | None) -> None:
     """What every letter shows: letterhead, number, date, subject, signature block, URL."""
-    assert "PEMERINTAH KABUPATEN CONTOH" in text
+    assert app.config["AGENCY_NAME"].upper() in text
     for line in app.config["LETTERHEAD_LINES"]:
         assert " ".join(line.split()) in text, line
     assert app.config["LETTERHEAD_LINES"], "the baked region.toml has address lines"
