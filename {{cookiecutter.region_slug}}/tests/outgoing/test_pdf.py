@@ -27,6 +27,14 @@ def signed_pdf(client, letter) -> bytes:
     return response.data
 
 
+def place(app) -> str:
+    """The place line of a letter: the region's name without Kabupaten/Kota/Provinsi."""
+    name = app.config["REGION_NAME"]
+    for prefix in ("Kabupaten ", "Kota ", "Provinsi "):
+        name = name.replace(prefix, "")
+    return name
+
+
 def squeezed(text: str) -> str:
     return re.sub(r"\s+", "", text)
 
@@ -87,7 +95,7 @@ def test_surat_biasa(app, client, office, make_draft, advance):
     log_in(client, office.users["staf_a"])
     text = pdf_text(signed_pdf(client, letter), layout=True)
     assert_common(text, letter, office, app, kop_unit=office.dinas.name)
-    assert f"Contoh, {tanggal(letter.signed_date)}" in text  # the place: the region's name
+    assert f"{place(app)}, {tanggal(letter.signed_date)}" in text  # the place: the region's name
     assert "Sifat : Biasa" in text and re.search(r"Lampiran : ?-", text)
     assert f"Hal : {letter.subject}" in text
     assert "Yth. Kepala Dinas Kesehatan, Pemerintah Kabupaten Tetangga Jl. Merdeka No. 2, " \
@@ -159,7 +167,7 @@ def test_surat_edaran(app, client, office, make_draft, advance):
     assert office.dinas.name.upper() not in text.split("SURAT EDARAN")[0]  # the region's kop
     assert f"SURAT EDARAN NOMOR {letter.number} TENTANG PENGGUNAAN SURAT ELEKTRONIK" in text
     assert "Yth. Kabid Aptika Kabid IKP di tempat" in text
-    assert f"Ditetapkan di Contoh pada tanggal {tanggal(letter.signed_date)}" in text
+    assert f"Ditetapkan di {place(app)} pada tanggal {tanggal(letter.signed_date)}" in text
     assert "Tembusan: 1. Sekretaris" in text
 
 
