@@ -247,6 +247,9 @@ def build_config(overrides: dict | None = None, environ: dict | None = None,
     values.setdefault("BOOTSTRAP_SERVE_LOCAL", True)
     values.setdefault("BABEL_DEFAULT_TIMEZONE", "UTC")
     values.setdefault("SESSION_COOKIE_HTTPONLY", True)
+    # The session cookie is sent again only when the session changed (the idle clock in
+    # auth/sessions.py changes it on every page), never for assets.
+    values.setdefault("SESSION_REFRESH_EACH_REQUEST", False)
     values.setdefault("SESSION_COOKIE_SAMESITE", "Lax")
     values.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {"pool_pre_ping": True})
     return values

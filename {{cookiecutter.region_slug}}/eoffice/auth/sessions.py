@@ -35,6 +35,9 @@ OPEN_WHILE_PASSWORD_MUST_CHANGE = {"static", "auth.change_password", "auth.logou
 # Requests that carry their own credentials (an API token, a signed exchange message):
 # the browser session is neither checked nor renewed for them.
 STATELESS_BLUEPRINTS = {"api", "exchange_endpoint"}
+# Assets neither extend nor rewrite the session: a late favicon or stylesheet response
+# must not set a session cookie again after the user logged out in another tab.
+ASSET_ENDPOINTS = {"static", "bootstrap.static", "dashboard.logo"}
 
 
 def init_session_expiry(app: Flask) -> None:
@@ -42,7 +45,7 @@ def init_session_expiry(app: Flask) -> None:
     def _expire_idle_session():
         """Idle limit from the last request; absolute limit from the login (``login_at``,
         set by the login view), however active the user has been since."""
-        if request.endpoint == "static" or request.blueprint in STATELESS_BLUEPRINTS \
+        if request.endpoint in ASSET_ENDPOINTS or request.blueprint in STATELESS_BLUEPRINTS \
                 or not current_user.is_authenticated:
             return None
         now = int(time.time())
