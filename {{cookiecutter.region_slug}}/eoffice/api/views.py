@@ -33,7 +33,6 @@ from eoffice.api.models import SCOPES, ApiToken
 from eoffice.api.services import ApiError, Fields
 from eoffice.extensions import csrf, db
 from eoffice.security import (
-    can_view_letter,
     can_view_outgoing,
     can_view_staff,
     permission_required,
@@ -158,10 +157,10 @@ LETTER_FILTERS = ("q", "date_from", "date_to", "classification_id", "security", 
 
 
 def _visible_letter(letter_id: int):
-    from eoffice.letters.models import IncomingLetter
+    from eoffice.letters.services import visible_letter
 
-    letter = db.session.get(IncomingLetter, letter_id)
-    if letter is None or not can_view_letter(principal(), letter):
+    letter = visible_letter(letter_id, principal())
+    if letter is None:
         abort(404)
     return letter
 
