@@ -48,6 +48,20 @@ def find_user(username: str) -> User | None:
     return db.session.scalar(sa.select(User).where(sa.func.lower(User.username) == username))
 
 
+def count_failed_password(user: User) -> None:
+    """A wrong password (at login, or when signing a letter) counts toward the lock:
+    after LOGIN_MAX_FAILURES the account is locked for LOGIN_LOCK_MINUTES."""
+    user.failed_logins += 1
+    if user.failed_logins >= current_app.config["LOGIN_MAX_FAILURES"]:
+        user.locked_until = utcnow() + dt.timedelta(
+            minutes=current_app.config["LOGIN_LOCK_MINUTES"])
+        user.failed_logins = 0
+
+
+def is_locked(user: User) -> bool:
+    return bool(user.locked_until and user.locked_until > utcnow())
+
+
 def authenticate(username: str, password: str) -> User | None:
     """The user if the password is right and the account usable; counts failures.
 
@@ -65,10 +79,7 @@ def authenticate(username: str, password: str) -> User | None:
         db.session.commit()
         return None
     if not user.active or not check_password_hash(user.password_hash, password):
-        user.failed_logins += 1
-        if user.failed_logins >= current_app.config["LOGIN_MAX_FAILURES"]:
-            user.locked_until = now + dt.timedelta(minutes=current_app.config["LOGIN_LOCK_MINUTES"])
-            user.failed_logins = 0
+        count_failed_password(user)
         audit.record("auth.login_failed", user, actor=None)
         db.session.commit()
         return None

@@ -430,10 +430,16 @@ def sign(letter: OutgoingLetter, *, actor, password: str) -> None:
                                                 "signature."))})
     if letter.drafter_id == actor.id and not current_app.config["ALLOW_SELF_APPROVAL"]:
         raise OutgoingError({"password": str(_l("You cannot sign your own draft."))})
+    from eoffice.auth.services import count_failed_password, is_locked
+
+    if is_locked(actor):
+        raise OutgoingError({"password": str(_l(
+            "Too many wrong passwords: signing is locked for a while."))})
     if not check_password_hash(actor.password_hash, password or ""):
         # Kept although the signature is refused (like a failed login): the caller
-        # rolls back what the refusal leaves, so the event is committed here.
+        # rolls back what the refusal leaves, so the count and event are committed here.
         numbering.begin_write()
+        count_failed_password(actor)
         audit.record("outgoing.sign_refused", letter, actor=actor)
         db.session.commit()
         raise OutgoingError({"password": str(_l("The password is wrong."))})

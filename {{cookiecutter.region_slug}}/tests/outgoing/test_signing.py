@@ -59,6 +59,23 @@ def test_a_wrong_password_signs_nothing_and_is_recorded(client, office, make_dra
     assert events(letter, "outgoing.signed") == []
 
 
+def test_wrong_signing_passwords_lock_signing_and_login(app, client, office, make_draft,
+                                                         advance):
+    """Guessing the signatory's password at the signature counts like failed logins."""
+    letter = advance(make_draft(), "approved")
+    kadis = office.users["kadis"]
+    log_in(client, kadis)
+    for _ in range(app.config["LOGIN_MAX_FAILURES"]):
+        client.post(f"/surat-keluar/{letter.id}/tandatangani", data={"password": "tebakan-1"})
+    page = page_text(client.post(f"/surat-keluar/{letter.id}/tandatangani",
+                                 data={"password": PASSWORD}, follow_redirects=True))
+    assert "signing is locked for a while" in page
+    assert reload(letter).status == "approved"
+    client.post("/keluar")
+    assert client.post("/masuk", data={"username": kadis.username,
+                                       "password": PASSWORD}).status_code == 200  # locked
+
+
 def test_only_the_signatory_signs(client, office, make_draft, advance):
     letter = advance(make_draft(), "approved")
     for key in ("staf_a", "kabid_a", "sekretaris"):
