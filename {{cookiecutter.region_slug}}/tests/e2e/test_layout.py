@@ -15,6 +15,9 @@ OFFICE_SCREEN = {"width": 1280, "height": 720}
 
 
 def _fits_the_screen(page) -> None:
+    # Measure only once the page's stylesheets have loaded: a layout forced earlier
+    # (a busy machine, a click that just navigated) is computed without Bootstrap.
+    page.wait_for_load_state("load")
     screen, width = page.evaluate(
         "[window.innerWidth, document.documentElement.scrollWidth]")
     assert width <= screen, f"{page.url} is {width}px wide on a {screen}px screen"
