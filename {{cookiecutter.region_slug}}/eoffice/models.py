@@ -1,5 +1,6 @@
 """Imports every core model, so metadata (and Alembic autogenerate) sees them all."""
 
+from eoffice.access import AccessGrant
 from eoffice.api.models import ApiToken
 from eoffice.archive.models import Classification
 from eoffice.audit import AuditEvent, AuditHead
@@ -9,7 +10,7 @@ from eoffice.exchange.models import Delivery, InboundLetter, Peer, ReceivedReque
 from eoffice.files import StoredFile
 from eoffice.letters.models import IncomingLetter, LetterAttachment, LetterRecipient
 from eoffice.numbering import Counter
-from eoffice.org.models import Position, Unit
+from eoffice.org.models import Position, PositionPath, Unit, UnitPath
 from eoffice.outgoing.models import (
     ApprovalStep,
     DraftRevision,
@@ -20,6 +21,7 @@ from eoffice.outgoing.models import (
 from eoffice.staff.models import Golongan, Staff
 
 __all__ = [
+    "AccessGrant", "PositionPath", "UnitPath",
     "ApiToken", "Delivery", "InboundLetter", "Peer", "ReceivedRequest",
     "ApprovalStep", "DraftRevision", "OutgoingAttachment", "OutgoingLetter", "OutgoingRecipient",
     "AuditEvent", "AuditHead", "Classification", "Counter", "Disposition",

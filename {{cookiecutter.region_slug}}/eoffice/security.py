@@ -159,39 +159,6 @@ def positions_below(position_id: int) -> set[int]:
     return cache[position_id]
 
 
-OFFICE_KINDS = ("opd", "pemda")
-
-
-def clerk_units(user) -> set[int]:
-    """The units whose signed B/T outgoing letters a clerk (pencatat) handles: every unit
-    of the clerk's office, i.e. the nearest enclosing OPD (or top-level unit) and all
-    units below it. Empty for users who are not clerks. One query."""
-    from eoffice.extensions import db
-    from eoffice.org.models import Unit
-
-    unit_id = user_unit_id(user)
-    if not can(user, "letters.register") or unit_id is None:
-        return set()
-    rows = db.session.execute(sa.select(Unit.id, Unit.parent_id, Unit.kind)).all()
-    parent_of = {uid: parent for uid, parent, _ in rows}
-    kind_of = {uid: kind for uid, _, kind in rows}
-    office, seen = unit_id, set()
-    while kind_of.get(office) not in OFFICE_KINDS and parent_of.get(office) is not None \
-            and office not in seen:
-        seen.add(office)
-        office = parent_of[office]
-    children: dict[int | None, list[int]] = {}
-    for uid, parent, _ in rows:
-        children.setdefault(parent, []).append(uid)
-    found, stack = set(), [office]
-    while stack:
-        current = stack.pop()
-        if current not in found:
-            found.add(current)
-            stack.extend(children.get(current, []))
-    return found
-
-
 def user_unit_id(user) -> int | None:
     staff = getattr(user, "staff", None)
     return staff.unit_id if staff is not None else None
@@ -200,115 +167,38 @@ def user_unit_id(user) -> int | None:
 def letter_access_clause(user):
     """SQL condition on IncomingLetter: the letters ``user`` may see.
 
-    The one rule used by every list, counter, search, download and PDF:
-
-    - B and T letters: the clerks (pencatat) of the registering unit, the holders
-      of its addressee and copy (tembusan) positions and of every position in its
-      disposition tree, and the heads above any of those positions.
-    - R and SR letters: only the registering clerk, the holders of the explicit
-      addressee positions and the disposition recipients.
-    - A system API token (scope letters:read) sees B and T letters, never R or SR.
-    - A letter received from another region's app is seen by nobody here until a
-      clerk accepts it (status ``awaiting``: it waits in the exchange inbox).
+    The one rule used by every list, counter, search, download and PDF is stated in
+    ``eoffice.letters.access`` and kept as access grants (``eoffice.access``); this
+    asks the grants, one index lookup per letter.
     """
-    from sqlalchemy.orm import aliased
+    from eoffice import access
 
-    from eoffice.dispositions.models import Disposition, DispositionRecipient
-    from eoffice.letters.models import RESTRICTED_LEVELS, IncomingLetter, LetterRecipient
-
-    if not getattr(user, "is_authenticated", False) or not can(user, "letters.view"):
-        return sa.false()
-    received = IncomingLetter.status != "awaiting"
-    if is_system(user):
-        return sa.and_(received, IncomingLetter.security.not_in(RESTRICTED_LEVELS))
-    # Aliases keep the subqueries self-contained when the outer query joins these tables.
-    lr, dp, dr = aliased(LetterRecipient), aliased(Disposition), aliased(DispositionRecipient)
-    position = user_position(user)
-    open_rules = [IncomingLetter.registered_by_id == user.id]
-    restricted_rules = [IncomingLetter.registered_by_id == user.id]
-    if can(user, "letters.register") and user_unit_id(user) is not None:
-        open_rules.append(IncomingLetter.registering_unit_id == user_unit_id(user))
-    if position is not None:
-        below = positions_below(position.id)
-        open_rules += [
-            sa.exists().where(lr.letter_id == IncomingLetter.id, lr.position_id.in_(below)),
-            sa.exists().where(dp.letter_id == IncomingLetter.id, dp.from_position_id.in_(below)),
-            sa.exists().where(dr.disposition_id == dp.id, dp.letter_id == IncomingLetter.id,
-                              dr.position_id.in_(below)),
-        ]
-        restricted_rules += [
-            sa.exists().where(lr.letter_id == IncomingLetter.id, lr.kind == "to",
-                              lr.position_id == position.id),
-            sa.exists().where(dr.disposition_id == dp.id, dp.letter_id == IncomingLetter.id,
-                              dr.position_id == position.id),
-            sa.exists().where(dp.letter_id == IncomingLetter.id,
-                              dp.from_position_id == position.id),
-        ]
-    return sa.and_(received, sa.or_(
-        sa.and_(IncomingLetter.security.not_in(RESTRICTED_LEVELS), sa.or_(*open_rules)),
-        sa.and_(IncomingLetter.security.in_(RESTRICTED_LEVELS), sa.or_(*restricted_rules)),
-    ))
+    rule = access.rule("incoming_letters")
+    return access.visible_clause(rule, user, rule.model.id)
 
 
 def can_view_letter(user, letter) -> bool:
     """The same rule as ``letter_access_clause``, asked for one letter."""
-    from eoffice.extensions import db
-    from eoffice.letters.models import IncomingLetter
+    from eoffice import access
 
-    if letter is None:
-        return False
-    return db.session.scalar(sa.select(sa.func.count()).select_from(IncomingLetter).where(
-        IncomingLetter.id == letter.id, letter_access_clause(user))) == 1
+    return letter is not None and access.can_see(access.rule("incoming_letters"), user,
+                                                 letter.id)
 
 
 def outgoing_access_clause(user):
-    """SQL condition on OutgoingLetter: the outgoing letters ``user`` may see.
+    """SQL condition on OutgoingLetter: the outgoing letters ``user`` may see (the rule:
+    ``eoffice.outgoing.access``)."""
+    from eoffice import access
 
-    A draft (until signed) is seen only by its drafter, the holders of the positions
-    in its paraf chain and the holder of the signing position. Once signed, the
-    clerks (pencatat) of the drafter's unit see B and T letters too, to send them
-    and keep the expedition book; R and SR letters stay with the drafter, the
-    chain and the signatory. A system API token (scope outgoing:read) sees signed
-    B and T letters only.
-    """
-    from sqlalchemy.orm import aliased
-
-    from eoffice.letters.models import RESTRICTED_LEVELS
-    from eoffice.org.models import Position
-    from eoffice.outgoing.models import ApprovalStep, OutgoingLetter
-
-    if not getattr(user, "is_authenticated", False) or not can(user, "outgoing.view"):
-        return sa.false()
-    if is_system(user):
-        return sa.and_(OutgoingLetter.status.in_(("signed", "sent", "cancelled")),
-                       OutgoingLetter.security.not_in(RESTRICTED_LEVELS))
-    step, drafter_pos = aliased(ApprovalStep), aliased(Position)
-    rules = [OutgoingLetter.drafter_id == user.id]
-    position = user_position(user)
-    if position is not None:
-        rules += [
-            OutgoingLetter.signer_position_id == position.id,
-            sa.exists().where(step.letter_id == OutgoingLetter.id,
-                              step.position_id == position.id),
-        ]
-    office = clerk_units(user)
-    if office:
-        rules.append(sa.and_(
-            OutgoingLetter.status.in_(("signed", "sent", "cancelled")),
-            OutgoingLetter.security.not_in(RESTRICTED_LEVELS),
-            sa.exists().where(drafter_pos.id == OutgoingLetter.drafter_position_id,
-                              drafter_pos.unit_id.in_(office))))
-    return sa.or_(*rules)
+    rule = access.rule("outgoing_letters")
+    return access.visible_clause(rule, user, rule.model.id)
 
 
 def can_view_outgoing(user, letter) -> bool:
-    from eoffice.extensions import db
-    from eoffice.outgoing.models import OutgoingLetter
+    from eoffice import access
 
-    if letter is None:
-        return False
-    return db.session.scalar(sa.select(sa.func.count()).select_from(OutgoingLetter).where(
-        OutgoingLetter.id == letter.id, outgoing_access_clause(user))) == 1
+    return letter is not None and access.can_see(access.rule("outgoing_letters"), user,
+                                                 letter.id)
 
 
 def can_receive_exchange(user) -> bool:

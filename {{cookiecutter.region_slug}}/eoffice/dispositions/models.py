@@ -46,12 +46,16 @@ class Disposition(TimestampMixin, db.Model):
     ``parent_recipient``: the recipient row it was forwarded from."""
 
     __tablename__ = "dispositions"
+    __table_args__ = (
+        # The sender's queue, newest first.
+        sa.Index("ix_dispositions_sender", "from_position_id", "id"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     letter_id: Mapped[int] = mapped_column(sa.ForeignKey("incoming_letters.id"), index=True)
     parent_recipient_id: Mapped[int | None] = mapped_column(
         sa.ForeignKey("disposition_recipients.id", use_alter=True), index=True)
-    from_position_id: Mapped[int] = mapped_column(sa.ForeignKey("positions.id"), index=True)
+    from_position_id: Mapped[int] = mapped_column(sa.ForeignKey("positions.id"))
     from_user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"))
     from_name: Mapped[str] = mapped_column(sa.String(255))
     note: Mapped[str | None] = mapped_column(sa.Text)
@@ -75,7 +79,8 @@ class DispositionRecipient(db.Model):
     __tablename__ = "disposition_recipients"
     __table_args__ = (
         sa.UniqueConstraint("disposition_id", "position_id"),
-        sa.Index("ix_disposition_recipients_queue", "position_id", "status"),
+        # A position's queues: open ones (by status), done ones (newest first).
+        sa.Index("ix_disposition_recipients_queue", "position_id", "status", "done_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -44,6 +44,8 @@ class IncomingLetter(TimestampMixin, db.Model):
         sa.UniqueConstraint("agenda_year", "agenda_number"),
         sa.Index("ix_incoming_letters_received", "received_date", "id"),
         sa.Index("ix_incoming_letters_sender_number", "sender_number"),
+        # Duplicate check at registration: one unit's letters of one year.
+        sa.Index("ix_incoming_letters_unit_year", "registering_unit_id", "agenda_year"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -63,8 +65,7 @@ class IncomingLetter(TimestampMixin, db.Model):
     physical_attachments: Mapped[int] = mapped_column(default=0)
     status: Mapped[str] = mapped_column(sa.String(12), default="registered", index=True)
     registered_by_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"), index=True)
-    registering_unit_id: Mapped[int | None] = mapped_column(sa.ForeignKey("units.id"),
-                                                            index=True)
+    registering_unit_id: Mapped[int | None] = mapped_column(sa.ForeignKey("units.id"))
     cancel_reason: Mapped[str | None] = mapped_column(sa.Text)
     filed_note: Mapped[str | None] = mapped_column(sa.Text)
 

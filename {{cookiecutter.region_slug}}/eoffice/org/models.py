@@ -73,3 +73,31 @@ class Position(TimestampMixin, db.Model):
 
     def __repr__(self) -> str:
         return f"<Position {self.name}>"
+
+
+class PositionPath(db.Model):
+    """The position tree as pairs: ``ancestor`` is ``descendant`` itself (depth 0) or a
+    position above it. Derived from ``positions.parent_id`` (``eoffice.org.paths``),
+    rewritten whenever the tree changes, so "every position above this one" and
+    "every position below that one" are index lookups in SQL."""
+
+    __tablename__ = "position_paths"
+
+    ancestor_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("positions.id", ondelete="CASCADE"), primary_key=True)
+    descendant_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("positions.id", ondelete="CASCADE"), primary_key=True, index=True)
+    depth: Mapped[int]
+
+
+class UnitPath(db.Model):
+    """The unit tree as pairs (see ``PositionPath``): ``ancestor`` is ``descendant``
+    itself (depth 0) or a unit above it."""
+
+    __tablename__ = "unit_paths"
+
+    ancestor_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("units.id", ondelete="CASCADE"), primary_key=True)
+    descendant_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("units.id", ondelete="CASCADE"), primary_key=True, index=True)
+    depth: Mapped[int]

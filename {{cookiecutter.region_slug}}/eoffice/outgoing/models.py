@@ -37,7 +37,12 @@ class OutgoingLetter(TimestampMixin, db.Model):
     """
 
     __tablename__ = "outgoing_letters"
-    __table_args__ = (sa.UniqueConstraint("number_series", "number_year", "number_seq"),)
+    __table_args__ = (
+        sa.UniqueConstraint("number_series", "number_year", "number_seq"),
+        # Queues: "to sign" (signer position, approved), "returned to me" (drafter).
+        sa.Index("ix_outgoing_letters_signer", "signer_position_id", "status"),
+        sa.Index("ix_outgoing_letters_drafter", "drafter_id", "status"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     letter_type: Mapped[str] = mapped_column(sa.String(12), default="biasa")
@@ -49,9 +54,9 @@ class OutgoingLetter(TimestampMixin, db.Model):
     details: Mapped[dict] = mapped_column(sa.JSON, default=dict)
     status: Mapped[str] = mapped_column(sa.String(12), default="draft", index=True)
     revision: Mapped[int] = mapped_column(default=1)
-    drafter_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"), index=True)
+    drafter_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"))
     drafter_position_id: Mapped[int | None] = mapped_column(sa.ForeignKey("positions.id"))
-    signer_position_id: Mapped[int] = mapped_column(sa.ForeignKey("positions.id"), index=True)
+    signer_position_id: Mapped[int] = mapped_column(sa.ForeignKey("positions.id"))
     current_step: Mapped[int] = mapped_column(default=0)
     reply_to_id: Mapped[int | None] = mapped_column(sa.ForeignKey("incoming_letters.id"))
     closes_recipient_id: Mapped[int | None] = mapped_column(
@@ -145,13 +150,17 @@ class ApprovalStep(db.Model):
     """One verifier (paraf) in the ordered chain before the signature."""
 
     __tablename__ = "approval_steps"
-    __table_args__ = (sa.UniqueConstraint("letter_id", "order"),)
+    __table_args__ = (
+        sa.UniqueConstraint("letter_id", "order"),
+        # A verifier's queue: the steps of a position still waiting (pending).
+        sa.Index("ix_approval_steps_queue", "position_id", "status"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     letter_id: Mapped[int] = mapped_column(sa.ForeignKey("outgoing_letters.id",
                                                          ondelete="CASCADE"), index=True)
     order: Mapped[int]
-    position_id: Mapped[int] = mapped_column(sa.ForeignKey("positions.id"), index=True)
+    position_id: Mapped[int] = mapped_column(sa.ForeignKey("positions.id"))
     status: Mapped[str] = mapped_column(sa.String(10), default="pending")  # approved, returned
     acted_at: Mapped[dt.datetime | None]
     acted_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))

@@ -22,6 +22,7 @@ from eoffice.db import utcnow
 from eoffice.extensions import db
 from eoffice.letters.models import RESTRICTED_LEVELS, SECURITY_LEVELS, SPEED_LEVELS
 from eoffice.org.models import Position
+from eoffice.outgoing.access import clerk_units
 from eoffice.outgoing.models import (
     DISPATCH_METHODS,
     LETTER_TYPES,
@@ -31,7 +32,7 @@ from eoffice.outgoing.models import (
     OutgoingLetter,
     OutgoingRecipient,
 )
-from eoffice.security import clerk_units, outgoing_access_clause, user_position, user_unit_id
+from eoffice.security import outgoing_access_clause, user_position, user_unit_id
 
 OBJECT_TYPE = "outgoing_letters"
 ALLOWED_TAGS = {"p", "br", "strong", "b", "em", "i", "u", "ul", "ol", "li", "table", "thead",
@@ -481,7 +482,7 @@ def sign(letter: OutgoingLetter, *, actor, password: str) -> None:
 
 def can_send(letter: OutgoingLetter, user) -> bool:
     """The drafter sends the signed letter, or a clerk (pencatat) of the drafter's office
-    (``security.clerk_units``) when it is B or T (R and SR are not theirs to see)."""
+    (``outgoing.access.clerk_units``) when it is B or T (R and SR are not theirs to see)."""
     if letter.status != "signed":
         return False
     if letter.drafter_id == user.id:

@@ -126,6 +126,14 @@ def eoffice_permissions():
 
 
 @hookimpl
+def eoffice_access_rules():
+    from eoffice.letters.access import RULE as incoming
+    from eoffice.outgoing.access import RULE as outgoing
+
+    return [incoming, outgoing]
+
+
+@hookimpl
 def eoffice_cli_commands(app):
     from eoffice.api.commands import token
     from eoffice.cli import core_commands

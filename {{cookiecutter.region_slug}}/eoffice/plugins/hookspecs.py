@@ -66,3 +66,17 @@ def eoffice_demo_data(app, faker):
     ``faker`` is a Faker with the id_ID locale. Must be safe to run twice.
     Return nothing; commit with ``db.session.commit()``.
     """
+
+
+@hookspec
+def eoffice_access_rules():
+    """Return a list of ``eoffice.access.AccessRule`` objects: who may see the objects of
+    a kind, kept as access grants.
+
+    Called once at start-up. Each rule has its own small ``object_type`` number
+    (the core uses 1 and 2; local rules use 100 and up) and derives, as one SQL
+    query over its tables, the grantees of its objects; the core then keeps
+    ``access_grants`` in step with every flush, lists the objects a user may see
+    through that table's index, and checks and rebuilds it
+    (``flask eoffice access check|rebuild``). See ``eoffice/access.py``.
+    """

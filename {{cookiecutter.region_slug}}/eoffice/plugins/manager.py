@@ -51,9 +51,10 @@ def init_plugins(app: Flask) -> pluggy.PluginManager:
     for name in app.config["PLUGINS_ENABLED"]:
         load_local_plugin(manager, name)
     app.extensions["eoffice_plugins"] = manager
-    from eoffice import security
+    from eoffice import access, security
 
     security.init_permissions(app, manager)
+    access.init_app(app, manager)
     return manager
 
 
