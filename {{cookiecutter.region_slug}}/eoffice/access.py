@@ -232,6 +232,10 @@ def rule(name: str) -> AccessRule:
     return _RULES[name]
 
 
+def rule_for(object_type: int) -> AccessRule:
+    return next(r for r in _RULES.values() if r.object_type == object_type)
+
+
 def rules() -> list[AccessRule]:
     return sorted(_RULES.values(), key=lambda r: r.object_type)
 
@@ -390,9 +394,13 @@ def can_see(rule_: AccessRule, user, object_id: int | None) -> bool:
 
 
 def _branches(rule_: AccessRule, user, *, limit: int, key: Sequence | None, newest_first: bool,
-              where, lowest: int | None, highest: int | None) -> list[sa.Subquery]:
+              where, lowest: int | None, highest: int | None,
+              grantees: list[Grantee] | None = None) -> list[sa.Subquery]:
     out = []
-    for kind, gid in rule_.grantees(user):
+    held = rule_.grantees(user)
+    if grantees is not None:  # a narrower list (e.g. "registered by me"), never a wider one
+        held = [g for g in grantees if g in held]
+    for kind, gid in held:
         grant = aliased(AccessGrant)
         query = sa.select(grant.sort_key.label("sort_key"), grant.object_id.label("object_id"))\
             .where(grant.object_type == rule_.object_type, grant.grantee_kind == kind,
@@ -415,7 +423,8 @@ def _branches(rule_: AccessRule, user, *, limit: int, key: Sequence | None, newe
 
 def newest(rule_: AccessRule, user, *, limit: int, key: Sequence | None = None,
            newest_first: bool = True, where=None, lowest: int | None = None,
-           highest: int | None = None) -> list[tuple[int, int]]:
+           highest: int | None = None,
+           grantees: list[Grantee] | None = None) -> list[tuple[int, int]]:
     """(sort_key, object_id) of up to ``limit`` objects ``user`` may see, newest first,
     after ``key`` (a (sort_key, object_id) pair; None: from the newest), or oldest
     first before it when ``newest_first`` is False.
@@ -423,10 +432,11 @@ def newest(rule_: AccessRule, user, *, limit: int, key: Sequence | None = None,
     One range scan of the grants index per grantee the user holds, each stopping
     after ``limit`` rows, merged. ``where(object_id_column)`` narrows the objects (an
     EXISTS on the object's table, checked row by row as the scan goes);
-    ``lowest``/``highest`` bound the sort key.
+    ``lowest``/``highest`` bound the sort key; ``grantees`` keeps to some of the
+    user's grantees.
     """
     branches = _branches(rule_, user, limit=limit, key=key, newest_first=newest_first,
-                         where=where, lowest=lowest, highest=highest)
+                         where=where, lowest=lowest, highest=highest, grantees=grantees)
     if not branches:
         return []
     if len(branches) == 1:
@@ -441,11 +451,12 @@ def newest(rule_: AccessRule, user, *, limit: int, key: Sequence | None = None,
 
 
 def count_capped(rule_: AccessRule, user, *, cap: int, where=None, lowest: int | None = None,
-                 highest: int | None = None) -> tuple[int, bool]:
+                 highest: int | None = None,
+                 grantees: list[Grantee] | None = None) -> tuple[int, bool]:
     """How many objects ``user`` may see, counting no further than ``cap``:
     (count, whether the cap was reached)."""
     branches = _branches(rule_, user, limit=cap + 1, key=None, newest_first=True, where=where,
-                         lowest=lowest, highest=highest)
+                         lowest=lowest, highest=highest, grantees=grantees)
     if not branches:
         return 0, False
     merged = sa.union(*[sa.select(b.c.object_id) for b in branches]).subquery() \

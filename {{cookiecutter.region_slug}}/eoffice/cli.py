@@ -25,9 +25,10 @@ def build_cli(app: Flask) -> AppGroup:
 
 
 def core_commands() -> list[click.Command]:
-    from eoffice.maintenance.commands import backup, doctor, restore
+    from eoffice.maintenance.commands import access_group, backup, doctor, maintain, restore
+    from eoffice.search.commands import search
 
-    return [create_admin, demo, check, doctor, backup, restore]
+    return [create_admin, demo, check, doctor, backup, restore, access_group, search, maintain]
 
 
 @click.command("create-admin")

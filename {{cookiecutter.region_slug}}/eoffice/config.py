@@ -196,6 +196,12 @@ OPTIONS: tuple[Option, ...] = (
     Option("SIASN_UNOR_MAP", {}, dict,
            "SIASN import: UNOR_ID or UNOR_NAMA -> unit code, for units whose code or name "
            "differs from SIASN.", toml="staff.siasn_unor"),
+    Option("SEARCH_OCR", False, bool,
+           "Read scans without a text layer (image PDFs, JPG, PNG) with OCR for the search: "
+           "needs tesseract-ocr and tesseract-ocr-ind; `flask eoffice search extract` does "
+           "it in the background.", toml="search.ocr", env="EOFFICE_SEARCH_OCR"),
+    Option("SEARCH_OCR_LANGUAGES", "ind+eng", str,
+           "Tesseract languages for OCR, e.g. ind+eng.", toml="search.ocr_languages"),
 )
 
 OPTIONS_BY_KEY = {option.key: option for option in OPTIONS}
@@ -245,6 +251,15 @@ def build_config(overrides: dict | None = None, environ: dict | None = None,
     values.update(overrides)  # undeclared keys from tests (TESTING, WTF_CSRF_ENABLED, ...)
     values["PERMANENT_SESSION_LIFETIME"] = timedelta(minutes=values["SESSION_LIFETIME_MINUTES"])
     values.setdefault("BOOTSTRAP_SERVE_LOCAL", True)
+    # Flask-Compress: CSS, JavaScript and SVG only, never pages or API answers (a secret
+    # compressed next to attacker-chosen text can leak: BREACH); see eoffice/assets.py.
+    values.setdefault("COMPRESS_MIMETYPES", ["text/css", "text/javascript",
+                                             "application/javascript", "image/svg+xml"])
+    values.setdefault("COMPRESS_ALGORITHM", ["br", "gzip"])
+    values.setdefault("COMPRESS_ALGORITHM_STREAMING", ["br", "gzip"])  # files are streamed
+    values.setdefault("COMPRESS_BR_LEVEL", 5)  # smaller than gzip -6 at about its speed
+    values.setdefault("COMPRESS_STREAMING_ENDPOINT_CONDITIONAL",
+                      ["static", "bootstrap.static", "dashboard.logo"])
     values.setdefault("BABEL_DEFAULT_TIMEZONE", "UTC")
     values.setdefault("SESSION_COOKIE_HTTPONLY", True)
     # The session cookie is sent again only when the session changed (the idle clock in

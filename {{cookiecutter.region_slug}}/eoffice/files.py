@@ -45,6 +45,12 @@ class StoredFile(db.Model):
     size: Mapped[int]
     kind: Mapped[str] = mapped_column(sa.String(10))
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    # The words in the file, for the search (``eoffice.textextract``): ``done`` (text
+    # found), ``none`` (no text layer), ``ocr`` (waiting for OCR), ``failed``
+    # (extraction failed; ``flask eoffice search extract`` tries again).
+    text: Mapped[str | None] = mapped_column(sa.Text)
+    text_status: Mapped[str] = mapped_column(sa.String(10), default="none",
+                                             server_default="none", index=True)
 
     @property
     def mimetype(self) -> str:
@@ -149,6 +155,9 @@ def store(upload: CheckedUpload) -> StoredFile:
         os.replace(temporary, target)
     if existing is not None:
         return existing
+    from eoffice import textextract
+
+    content, status = textextract.extract(target, upload.kind)
     # Two requests may store the same new content at once: the second insert gives
     # way (no unique-constraint error) and both use the one row.
     from sqlalchemy.dialects import postgresql, sqlite
@@ -156,12 +165,14 @@ def store(upload: CheckedUpload) -> StoredFile:
     insert = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}.get(
         db.session.get_bind().dialect.name)
     if insert is None:
-        stored = StoredFile(sha256=upload.sha256, size=len(upload.data), kind=upload.kind)
+        stored = StoredFile(sha256=upload.sha256, size=len(upload.data), kind=upload.kind,
+                            text=content, text_status=status)
         db.session.add(stored)
         db.session.flush()
         return stored
     db.session.execute(insert(StoredFile).values(
         sha256=upload.sha256, size=len(upload.data), kind=upload.kind, created_at=utcnow(),
+        text=content, text_status=status,
     ).on_conflict_do_nothing(index_elements=["sha256"]))
     return db.session.scalar(sa.select(StoredFile).where(StoredFile.sha256 == upload.sha256))
 

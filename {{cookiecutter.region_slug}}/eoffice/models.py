@@ -18,10 +18,12 @@ from eoffice.outgoing.models import (
     OutgoingLetter,
     OutgoingRecipient,
 )
+from eoffice.search.models import INCOMING as SEARCH_INCOMING
+from eoffice.search.models import OUTGOING as SEARCH_OUTGOING
 from eoffice.staff.models import Golongan, Staff
 
 __all__ = [
-    "AccessGrant", "PositionPath", "UnitPath",
+    "AccessGrant", "PositionPath", "UnitPath", "SEARCH_INCOMING", "SEARCH_OUTGOING",
     "ApiToken", "Delivery", "InboundLetter", "Peer", "ReceivedRequest",
     "ApprovalStep", "DraftRevision", "OutgoingAttachment", "OutgoingLetter", "OutgoingRecipient",
     "AuditEvent", "AuditHead", "Classification", "Counter", "Disposition",

@@ -132,6 +132,19 @@ def after(columns: Sequence[sa.ColumnElement], key: Sequence[Any], descending: b
     return left < right if descending else left > right
 
 
+COUNT_CAP = 1000
+
+
+def capped_count(query: sa.Select, cap: int = COUNT_CAP) -> tuple[int | None, int | None]:
+    """(total, None) when ``query`` has at most ``cap`` rows, else (None, cap): what a
+    ``KeysetPage`` shows. Never reads more than ``cap + 1`` rows."""
+    from eoffice.extensions import db
+
+    inner = query.order_by(None).options().limit(cap + 1).subquery()
+    number = db.session.scalar(sa.select(sa.func.count()).select_from(inner)) or 0
+    return (number, None) if number <= cap else (None, cap)
+
+
 def page_from_rows(rows: list, per_page: int, cursor: Cursor | None,
                    key_of: Callable[[Any], tuple]) -> KeysetPage:
     """Build a page from ``per_page + 1`` rows fetched in the cursor's direction.

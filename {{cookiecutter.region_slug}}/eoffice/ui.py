@@ -139,7 +139,15 @@ def labels() -> dict[str, dict]:
     }
 
 
+def filter_number(value) -> str:
+    """A whole number as the UI language writes it (1.000 in Bahasa Indonesia)."""
+    from flask_babel import format_decimal
+
+    return format_decimal(value)
+
+
 def init_app(app: Flask) -> None:
+    from eoffice.search.text import highlight
     from eoffice.staff.nip import format_nip
     from eoffice.version import __version__
 
@@ -147,6 +155,8 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["tanggal"] = filter_date
     app.jinja_env.filters["tanggal_iso"] = filter_iso_date
     app.jinja_env.filters["nip"] = format_nip
+    app.jinja_env.filters["angka"] = filter_number
+    app.jinja_env.globals["highlight"] = highlight
     app.jinja_env.globals["can"] = can
     app.jinja_env.globals["labels"] = labels
 

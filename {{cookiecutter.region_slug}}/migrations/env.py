@@ -83,13 +83,28 @@ def run_migrations_offline():
 
 
 def run_migrations_online():
+    from eoffice.maintenance.schema import include_object
+
     conf_args = dict(current_app.extensions["migrate"].configure_args)
     conf_args.setdefault("process_revision_directives", process_revision_directives)
+    conf_args.setdefault("include_object", include_object)
     with target_db.engine.connect() as connection:
         context.configure(connection=connection, target_metadata=target_db.metadata,
                           **conf_args)
         with context.begin_transaction():
             context.run_migrations()
+        if getattr(config.cmd_opts, "autogenerate", False) or connection.in_transaction():
+            return  # comparing (revision --autogenerate, check), not upgrading
+        # Derived data (access grants, the search index) that an upgrade left empty is
+        # built now, with the code the database has just been brought up to.
+        from eoffice.maintenance.database import analyze
+        from eoffice.maintenance.derived import build_missing
+
+        with connection.begin():
+            build_missing(connection, logger.info)
+        if connection.dialect.name == "sqlite":
+            analyze(connection)  # statistics for the planner (bounded; seconds)
+            connection.commit()
 
 
 if context.is_offline_mode():

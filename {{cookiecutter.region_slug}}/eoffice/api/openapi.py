@@ -41,6 +41,19 @@ def page_of(item: str) -> dict:
         "total": INT, "pages": INT, "links": ref("Links")})
 
 
+def keyset_page_of(item: str) -> dict:
+    """A page of a list paged by keys: follow links.next (no page numbers, no total
+    beyond 1,000)."""
+    return obj({
+        "items": {"type": "array", "items": ref(item)}, "per_page": INT,
+        "total": nullable({**INT, "description": "Rows in the whole list, on the first page "
+                                                 "when there are at most 1,000."}),
+        "more_than": nullable({**INT, "description": "On the first page: the list has more "
+                                                     "rows than this."}),
+        "next_cursor": nullable(STR), "prev_cursor": nullable(STR),
+        "links": ref("KeysetLinks")})
+
+
 def schemas() -> dict:
     classification = obj({"id": INT, "code": STR, "name": STR})
     return {
@@ -50,6 +63,8 @@ def schemas() -> dict:
                      required=["error", "message"]),
         "Links": obj({"self": STR, "first": STR, "last": STR, "next": nullable(STR),
                       "prev": nullable(STR)}),
+        "KeysetLinks": obj({"self": STR, "first": STR, "next": nullable(STR),
+                            "prev": nullable(STR)}),
         "Health": obj({"status": {"type": "string", "enum": ["ok", "degraded"]},
                        "database": {"type": "string", "enum": ["ok", "error"]},
                        "version": STR}),
@@ -173,9 +188,9 @@ def schemas() -> dict:
             "row_errors": {"type": "array", "items": obj({
                 "row": INT, "column": STR, "value": STR, "message": STR})}}),
         "ImportFailed": {"allOf": [ref("ImportReport"), ref("Error")]},
-        "LetterPage": page_of("Letter"),
-        "OutgoingPage": page_of("Outgoing"),
-        "DispositionPage": page_of("Disposition"),
+        "LetterPage": keyset_page_of("Letter"),
+        "OutgoingPage": keyset_page_of("Outgoing"),
+        "DispositionPage": keyset_page_of("Disposition"),
         "StaffPage": page_of("Staff"),
         "UnitPage": page_of("Unit"),
         "PositionPage": page_of("Position"),
@@ -218,6 +233,15 @@ def paging() -> list[dict]:
     limit = current_app.config["API_MAX_PER_PAGE"]
     return [query("page", {"type": "integer", "minimum": 1, "maximum": 1_000_000},
                   "Page number (from 1)."),
+            query("per_page", {"type": "integer", "minimum": 1, "maximum": limit},
+                  f"Rows per page (1 to {limit}).")]
+
+
+def keyset_paging() -> list[dict]:
+    limit = current_app.config["API_MAX_PER_PAGE"]
+    return [query("cursor", {"type": "string", "maxLength": 512},
+                  "Where the page starts: next_cursor (or links.next) of the page before; "
+                  "leave out for the first page."),
             query("per_page", {"type": "integer", "minimum": 1, "maximum": limit},
                   f"Rows per page (1 to {limit}).")]
 
@@ -267,7 +291,7 @@ def paths() -> dict:
             "get": {"operationId": "listLetters", "tags": ["incoming letters"],
                     "summary": "Incoming letters the token may see (the access rule of the "
                                "incoming letters page).",
-                    "parameters": letter_filters + paging(),
+                    "parameters": letter_filters + keyset_paging(),
                     "responses": {**ok("LetterPage"), **NOT_MODIFIED, **BAD_REQUEST,
                                   **STANDARD}},
             "post": {"operationId": "registerLetter", "tags": ["incoming letters"],
@@ -306,7 +330,8 @@ def paths() -> dict:
             "operationId": "listDispositions", "tags": ["dispositions"],
             "summary": "Dispositions addressed to the token user's position (or sent by it).",
             "parameters": [enum_query("queue", ("open", "overdue", "done", "sent"),
-                                      "Which dispositions (default open).")] + paging(),
+                                      "Which dispositions (default open).")]
+            + keyset_paging(),
             "responses": {**ok("DispositionPage"), **NOT_MODIFIED, **BAD_REQUEST,
                           **STANDARD}}},
         "/dispositions/{recipient_id}/report": {"post": {
@@ -330,7 +355,7 @@ def paths() -> dict:
                        "letters page).",
             "parameters": [enum_query("queue", OUTGOING_QUEUES,
                                       "The same queues as the outgoing letters page.")]
-            + paging(),
+            + keyset_paging(),
             "responses": {**ok("OutgoingPage"), **NOT_MODIFIED, **BAD_REQUEST, **STANDARD}}},
         "/outgoing/{letter_id}": {"get": {
             "operationId": "getOutgoing", "tags": ["outgoing letters"],
@@ -412,7 +437,9 @@ def document() -> dict:
                 "Every endpoint applies exactly the access rules of the web pages. "
                 "Authenticate with `Authorization: Bearer <token>`: a personal token acts as "
                 "its user; a system token holds scopes (" + ", ".join(SCOPES) + ") and never "
-                "sees R or SR letters. Lists are paginated (page, per_page) and, like "
+                "sees R or SR letters. Lists are paginated: letters, dispositions and "
+                "outgoing letters by cursor (follow links.next), the others by page "
+                "(page, per_page); lists and "
                 "details, carry an ETag: send it back in If-None-Match to get 304 when "
                 "nothing changed. Errors are JSON: {error, message, errors: {field: "
                 "message}}."),

@@ -346,6 +346,42 @@ def page_body(query: sa.Select, fields: Fields, serialize) -> dict:
             "links": links}
 
 
+def cursor_arg(fields: Fields):
+    """The ``cursor`` argument: a cursor an earlier answer gave, or None. A cursor this
+    API did not give (edited, truncated) starts from the first page, as on the web
+    pages; clients only ever follow ``links.next``."""
+    from eoffice import paging
+
+    text = fields.text("cursor", max_length=paging.MAX_CURSOR_LENGTH)
+    return paging.decode_cursor(text, 2) if text else None
+
+
+def keyset_args(fields: Fields):
+    """(cursor, per_page) of a list paged by keys; errors are collected in ``fields``."""
+    limit = current_app.config["API_MAX_PER_PAGE"]
+    per_page = fields.integer("per_page", minimum=1, maximum=limit,
+                              default=min(current_app.config["PER_PAGE"], limit))
+    return cursor_arg(fields), per_page or 25
+
+
+def keyset_body(page, serialize) -> dict:
+    """A page of a list paged by keys: items, per_page, total (or more_than), the
+    cursors and links. There is no page number: follow ``links.next``."""
+
+    def link(cursor: str | None) -> str:
+        args = {k: v for k, v in request.args.items() if k != "cursor"}
+        if cursor:
+            args["cursor"] = cursor
+        return url_for(request.endpoint, **(request.view_args or {}), **args)
+
+    return {"items": [serialize(item) for item in page.items], "per_page": page.per_page,
+            "total": page.total, "more_than": page.more_than,
+            "next_cursor": page.next_cursor, "prev_cursor": page.prev_cursor,
+            "links": {"self": link(request.args.get("cursor")), "first": link(None),
+                      "next": link(page.next_cursor) if page.next_cursor else None,
+                      "prev": link(page.prev_cursor) if page.prev_cursor else None}}
+
+
 def iso(value) -> str | None:
     if value is None:
         return None

@@ -153,7 +153,7 @@ def me():
 # --- Incoming letters --------------------------------------------------------------------
 
 LETTER_FILTERS = ("q", "date_from", "date_to", "classification_id", "security", "speed",
-                  "status", "sender", "queue", "page", "per_page")
+                  "status", "sender", "queue", "cursor", "per_page")
 
 
 def _visible_letter(letter_id: int):
@@ -168,7 +168,7 @@ def _visible_letter(letter_id: int):
 @bp.get("/letters")
 def letters_list():
     from eoffice.letters.models import LETTER_STATUSES, SECURITY_LEVELS, SPEED_LEVELS
-    from eoffice.letters.services import LetterFilter, letter_query
+    from eoffice.letters.services import LetterFilter, letter_page
 
     require("letters.view")
     fields = services.query_fields(*LETTER_FILTERS)
@@ -181,8 +181,10 @@ def letters_list():
         status=fields.choice("status", [s for s in LETTER_STATUSES if s != "awaiting"]),
         sender=fields.text("sender", max_length=100).strip(),
         queue=fields.choice("queue", ("to_read", "copies", "registered_by_me")))
-    query = letter_query(filters, principal())
-    return jsonify(services.page_body(query, fields, serializers.letter))
+    cursor, per_page = services.keyset_args(fields)
+    fields.check()
+    page = letter_page(filters, principal(), cursor=cursor, per_page=per_page)
+    return jsonify(services.keyset_body(page, serializers.letter))
 
 
 @bp.get(f"/letters/<{ID}:letter_id>")
@@ -298,16 +300,17 @@ def _my_recipient(recipient_id: int):
 
 @bp.get("/dispositions")
 def dispositions_list():
-    from eoffice.dispositions.services import queue_query
+    from eoffice.dispositions.services import queue_page
     from eoffice.letters.services import today_local
 
     require("letters.view")
-    fields = services.query_fields("queue", "page", "per_page")
+    fields = services.query_fields("queue", "cursor", "per_page")
     which = fields.choice("queue", ("open", "overdue", "done", "sent"), default="open")
+    cursor, per_page = services.keyset_args(fields)
+    fields.check()
     today = today_local()
-    query = queue_query(principal(), which)
-    return jsonify(services.page_body(query, fields,
-                                      lambda r: serializers.disposition_row(r, today)))
+    page = queue_page(principal(), which, cursor=cursor, per_page=per_page)
+    return jsonify(services.keyset_body(page, lambda r: serializers.disposition_row(r, today)))
 
 
 @bp.post(f"/dispositions/<{ID}:recipient_id>/report")
@@ -361,13 +364,15 @@ def _visible_outgoing(letter_id: int):
 
 @bp.get("/outgoing")
 def outgoing_list():
-    from eoffice.outgoing.services import QUEUES, queue_query
+    from eoffice.outgoing.services import QUEUES, queue_page
 
     require("outgoing.view")
-    fields = services.query_fields("queue", "page", "per_page")
+    fields = services.query_fields("queue", "cursor", "per_page")
     queue = fields.choice("queue", QUEUES, default="all")
-    return jsonify(services.page_body(queue_query(principal(), queue), fields,
-                                      serializers.outgoing))
+    cursor, per_page = services.keyset_args(fields)
+    fields.check()
+    page = queue_page(principal(), queue, cursor=cursor, per_page=per_page)
+    return jsonify(services.keyset_body(page, serializers.outgoing))
 
 
 @bp.get(f"/outgoing/<{ID}:letter_id>")

@@ -79,8 +79,9 @@ class DispositionRecipient(db.Model):
     __tablename__ = "disposition_recipients"
     __table_args__ = (
         sa.UniqueConstraint("disposition_id", "position_id"),
-        # A position's queues: open ones (by status), done ones (newest first).
-        sa.Index("ix_disposition_recipients_queue", "position_id", "status", "done_at"),
+        # A position's queues: open ones (by status), done ones (latest first).
+        sa.Index("ix_disposition_recipients_queue", "position_id", "status",
+                 "status_changed_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -338,33 +338,73 @@ def disposition_tree(letter: IncomingLetter) -> list[TreeNode]:
     return [build(d, 0) for d in by_parent.get(None, [])]
 
 
+def _queue_options() -> tuple:
+    return (joinedload(DispositionRecipient.disposition).joinedload(Disposition.letter),
+            joinedload(DispositionRecipient.disposition).joinedload(Disposition.from_position),
+            joinedload(DispositionRecipient.position))
+_FAR = dt.date(9999, 12, 31)
+
+
+def _queue_order(which: str):
+    """The columns a queue is ordered by, and whether newest first.
+
+    open/overdue: the most urgent first (due date, then oldest); done: the latest
+    completed first; sent: the latest written first.
+    """
+    if which == "done":
+        return (DispositionRecipient.status_changed_at, DispositionRecipient.id), True
+    if which == "sent":
+        return (Disposition.id, DispositionRecipient.id), True
+    return (sa.func.coalesce(Disposition.due_date, _FAR), DispositionRecipient.id), False
+
+
+def _queue_key(recipient: DispositionRecipient, which: str) -> tuple:
+    if which == "done":
+        return recipient.status_changed_at, recipient.id
+    if which == "sent":
+        return recipient.disposition_id, recipient.id
+    return recipient.disposition.due_date or _FAR, recipient.id
+
+
 def queue_query(user, which: str = "open") -> sa.Select:
-    """Disposition rows addressed to the user's position: open, overdue, or done."""
+    """Disposition rows of the user's position: open, overdue, done, or sent by it."""
     from eoffice.letters.services import today_local
 
     position = user_position(user)
-    query = sa.select(DispositionRecipient).join(Disposition, _ON_DISPOSITION).join(
-        IncomingLetter).where(
-        DispositionRecipient.position_id == (position.id if position else -1),
-        IncomingLetter.status != "cancelled",
-    ).options(
-        joinedload(DispositionRecipient.disposition).joinedload(Disposition.letter),
-        joinedload(DispositionRecipient.disposition).joinedload(Disposition.from_position),
-    )
+    pid = position.id if position else -1
+    query = sa.select(DispositionRecipient).join(Disposition, _ON_DISPOSITION)
+    if which == "sent":
+        query = query.where(Disposition.from_position_id == pid)
+    else:
+        query = query.where(DispositionRecipient.position_id == pid).where(sa.exists().where(
+            IncomingLetter.id == Disposition.letter_id, IncomingLetter.status != "cancelled"))
     if which == "overdue":
         query = query.where(DispositionRecipient.status.in_(OPEN_STATUSES),
                             Disposition.due_date < today_local())
     elif which == "done":
         query = query.where(DispositionRecipient.status == "done")
-    elif which == "sent":
-        query = sa.select(DispositionRecipient).join(Disposition, _ON_DISPOSITION).where(
-            Disposition.from_position_id == (position.id if position else -1)).options(
-            joinedload(DispositionRecipient.disposition).joinedload(Disposition.letter),
-            joinedload(DispositionRecipient.position))
-    else:
+    elif which != "sent":
         query = query.where(DispositionRecipient.status.in_(OPEN_STATUSES))
-    return query.order_by(Disposition.due_date.is_(None), Disposition.due_date,
-                          DispositionRecipient.id.desc())
+    return query.options(*_queue_options())
+
+
+def queue_page(user, which: str = "open", *, cursor=None, per_page: int = 25):
+    """One page of a queue (``queue_query``), paged by keys."""
+    from eoffice import paging
+
+    columns, newest_first = _queue_order(which)
+    forward = cursor is None or cursor.forward
+    query = queue_query(user, which)
+    if cursor is not None:
+        query = query.where(paging.after(columns, cursor.key,
+                                         descending=newest_first == forward))
+    descending = newest_first == forward
+    order = [c.desc() if descending else c.asc() for c in columns]
+    rows = list(db.session.scalars(query.order_by(*order).limit(per_page + 1)).unique())
+    page = paging.page_from_rows(rows, per_page, cursor, lambda r: _queue_key(r, which))
+    if cursor is None:
+        page.total, page.more_than = paging.capped_count(queue_query(user, which))
+    return page
 
 
 def disposition_queue_counts(user) -> dict[str, int]:

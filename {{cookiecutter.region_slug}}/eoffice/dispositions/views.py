@@ -4,7 +4,7 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from eoffice import files
+from eoffice import files, paging
 from eoffice.dispositions import bp, services
 from eoffice.dispositions.forms import DispositionForm, InstructionForm, ReportForm, ReturnForm
 from eoffice.dispositions.models import DispositionInstruction, DispositionRecipient
@@ -20,7 +20,8 @@ QUEUES = ("open", "overdue", "done", "sent")
 def index():
     which = request.args.get("antrian", "open")
     which = which if which in QUEUES else "open"
-    page = db.paginate(services.queue_query(current_user, which), max_per_page=100)
+    page = services.queue_page(current_user, which, cursor=paging.cursor_arg(2),
+                               per_page=paging.per_page_arg())
     return render_template("dispositions/index.html", page=page, which=which,
                            today=today_local(), queues=QUEUES)
 

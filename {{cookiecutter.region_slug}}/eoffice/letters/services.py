@@ -10,10 +10,11 @@ from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import aliased, joinedload, selectinload
 
-from eoffice import audit, files, numbering
+from eoffice import access, audit, files, numbering, paging
 from eoffice.archive.models import Classification
 from eoffice.db import utcnow
 from eoffice.extensions import db
+from eoffice.letters import access as letter_rules
 from eoffice.letters.models import (
     LETTER_STATUSES,
     SECURITY_LEVELS,
@@ -256,48 +257,196 @@ def visible_letters(user) -> sa.Select:
     return sa.select(IncomingLetter).where(letter_access_clause(user))
 
 
-def letter_query(filters: LetterFilter, user) -> sa.Select:
-    query = visible_letters(user).options(
-        joinedload(IncomingLetter.classification),
-        selectinload(IncomingLetter.recipients).joinedload(LetterRecipient.position),
-    )
-    if filters.q:
-        term = f"%{filters.q.strip()}%"
-        query = query.where(sa.or_(
-            IncomingLetter.subject.ilike(term), IncomingLetter.sender.ilike(term),
-            IncomingLetter.sender_number.ilike(term), IncomingLetter.agenda_number.ilike(term),
-            IncomingLetter.summary.ilike(term)))
-    if filters.date_from:
-        query = query.where(IncomingLetter.received_date >= filters.date_from)
-    if filters.date_to:
-        query = query.where(IncomingLetter.received_date <= filters.date_to)
-    if filters.classification_id:
-        code = db.session.scalar(sa.select(Classification.code).where(
-            Classification.id == filters.classification_id))
-        if code:
-            query = query.join(Classification, IncomingLetter.classification_id ==
-                               Classification.id).where(sa.or_(
-                                   Classification.code == code,
-                                   Classification.code.like(code + ".%")))
+# A list shows "more than 1,000" rather than counting every letter a user may see.
+COUNT_CAP = 1000
+# A classification filter matching at most this many letters is read from the
+# classification index; a broader one walks the user's grants instead.
+SELECTIVE = 5000
+def list_options() -> tuple:
+    """What a letters list shows of each letter, loaded with it."""
+    return (joinedload(IncomingLetter.classification),
+            selectinload(IncomingLetter.recipients).joinedload(LetterRecipient.position))
+
+
+def letter_key(letter: IncomingLetter) -> tuple[int, int]:
+    """A letter's place in every list: (day received, id), newest first."""
+    return access.day_number(letter.received_date), letter.id
+
+
+def _classification_ids(classification_id: int | None) -> list[int] | None:
+    """The code chosen and every code below it (None: no filter)."""
+    if not classification_id:
+        return None
+    code = db.session.scalar(sa.select(Classification.code).where(
+        Classification.id == classification_id))
+    if code is None:
+        return None
+    return list(db.session.scalars(sa.select(Classification.id).where(sa.or_(
+        Classification.code == code, Classification.code.like(code + ".%")))))
+
+
+def _letter_conditions(filters: LetterFilter, codes: list[int] | None,
+                       letter=IncomingLetter) -> list[sa.ColumnElement]:
+    """Conditions on the letter's own columns (status, security, ...)."""
+    out = []
     if filters.security in SECURITY_LEVELS:
-        query = query.where(IncomingLetter.security == filters.security)
+        out.append(letter.security == filters.security)
     if filters.speed in SPEED_LEVELS:
-        query = query.where(IncomingLetter.speed == filters.speed)
+        out.append(letter.speed == filters.speed)
     if filters.status in LETTER_STATUSES:
-        query = query.where(IncomingLetter.status == filters.status)
-    if filters.sender:
-        query = query.where(IncomingLetter.sender.ilike(f"%{filters.sender.strip()}%"))
-    position = user_position(user)
+        out.append(letter.status == filters.status)
+    if codes is not None:
+        out.append(letter.classification_id.in_(codes))
+    return out
+
+
+def _text_conditions(filters: LetterFilter, object_id) -> tuple[list[sa.ColumnElement], list]:
+    """Full-text conditions (search words, sender) and the queries they came from."""
+    from eoffice.search import services as search
+    from eoffice.search.index import source
+    from eoffice.search.text import parse
+
+    out, queries = [], []
+    for text, column in ((filters.q, None), (filters.sender, "parties")):
+        query = parse(text)
+        if query is not None:
+            out.append(search.match_condition(source("incoming_letters"), query, object_id,
+                                              column))
+            queries.append((query, column))
+    return out, queries
+
+
+def _by_letter(conditions, *, key, forward, lowest, highest) -> sa.Select:
+    letter = IncomingLetter
+    query = sa.select(letter.received_date, letter.id).where(*conditions)
+    if key is not None:
+        bound = (access.from_day_number(key[0]), key[1])
+        query = query.where(paging.after((letter.received_date, letter.id), bound, forward))
+    if lowest is not None:
+        query = query.where(letter.received_date >= access.from_day_number(lowest))
+    if highest is not None:
+        query = query.where(letter.received_date <= access.from_day_number(highest))
+    return query
+
+
+def _keys_by_letter(conditions, *, key, forward, lowest, highest, limit) -> list[tuple]:
+    """(day, id) of letters found through the letters table's own indexes (a narrow
+    filter), the access rule checked for each."""
+    letter = IncomingLetter
+    order = (letter.received_date.desc(), letter.id.desc()) if forward else (
+        letter.received_date.asc(), letter.id.asc())
+    query = _by_letter(conditions, key=key, forward=forward, lowest=lowest, highest=highest)
+    return [(access.day_number(day), letter_id) for day, letter_id in
+            db.session.execute(query.order_by(*order).limit(limit))]
+
+
+def _count_by_letter(conditions, *, lowest, highest) -> tuple[int, bool]:
+    query = _by_letter(conditions, key=None, forward=True, lowest=lowest, highest=highest)
+    number = db.session.scalar(sa.select(sa.func.count()).select_from(
+        query.limit(COUNT_CAP + 1).subquery())) or 0
+    return min(number, COUNT_CAP), number > COUNT_CAP
+
+
+def _narrow_text_ids(filters: LetterFilter) -> list[int] | None:
+    """Ids of the letters the search words or sender match, when they match few
+    (whoever may see them); None when there is no such filter or it matches many."""
+    from eoffice.search import services as search
+    from eoffice.search.index import source
+    from eoffice.search.text import parse
+
+    found: set[int] | None = None
+    for text, column in ((filters.q, None), (filters.sender, "parties")):
+        query = parse(text)
+        if query is None:
+            continue
+        ids = search.match_ids(source("incoming_letters"), query, column=column)
+        if ids is not None:
+            found = set(ids) if found is None else found & set(ids)
+    return sorted(found) if found is not None else None
+
+
+def _few(codes: list[int]) -> bool:
+    letter = IncomingLetter
+    return (db.session.scalar(sa.select(sa.func.count()).select_from(
+        sa.select(letter.id).where(letter.classification_id.in_(codes))
+        .limit(SELECTIVE + 1).subquery())) or 0) <= SELECTIVE
+
+
+def letter_page(filters: LetterFilter, user, *, cursor: paging.Cursor | None = None,
+                per_page: int = 25, count: bool = True) -> paging.KeysetPage:
+    """One page of the letters ``user`` may see that match ``filters``, newest first.
+
+    Which index answers depends on the filters, so that no page reads much more than
+    it shows: the recipients' unread index (the "to read" and "copies" queues); the
+    full-text index (search words or a sender matching few letters); the
+    classification index (a narrow code); otherwise the user's access grants,
+    newest first, each other filter checked as the scan goes. The first page also
+    counts, up to ``COUNT_CAP``.
+    """
+    letter = IncomingLetter
+    key = cursor.key if cursor is not None else None
+    forward = cursor is None or cursor.forward
+    bounds = {"lowest": access.day_number(filters.date_from) if filters.date_from else None,
+              "highest": access.day_number(filters.date_to) if filters.date_to else None}
+    limit = per_page + 1
+    codes = _classification_ids(filters.classification_id)
+    own = _letter_conditions(filters, codes)
+    texts, _ = _text_conditions(filters, letter.id)
+    counting = count and cursor is None
+    total: tuple[int, bool] | None = None
+
+    conditions = None
     if filters.queue in ("to_read", "copies"):
-        kind = "to" if filters.queue == "to_read" else "cc"
-        query = query.where(sa.exists().where(
-            LetterRecipient.letter_id == IncomingLetter.id, LetterRecipient.kind == kind,
-            LetterRecipient.read_at.is_(None),
-            LetterRecipient.position_id == (position.id if position else -1)),
-            IncomingLetter.status == "registered")
-    elif filters.queue == "registered_by_me":
-        query = query.where(IncomingLetter.registered_by_id == user.id)
-    return query.order_by(IncomingLetter.received_date.desc(), IncomingLetter.id.desc())
+        position = user_position(user)
+        recipient = aliased(LetterRecipient)
+        conditions = [sa.exists().where(
+            recipient.letter_id == letter.id,
+            recipient.kind == ("to" if filters.queue == "to_read" else "cc"),
+            recipient.read_at.is_(None),
+            recipient.position_id == (position.id if position else -1)),
+            letter.status == "registered"]
+    else:
+        narrow = _narrow_text_ids(filters)
+        if narrow is not None:
+            conditions = [letter.id.in_(narrow)]
+        elif codes is not None and _few(codes):
+            conditions = []
+        if conditions is not None and filters.queue == "registered_by_me":
+            conditions.append(letter.registered_by_id == user.id)
+    if conditions is not None:
+        conditions += [letter_access_clause(user), *own, *texts]
+        keys = _keys_by_letter(conditions, key=key, forward=forward, limit=limit, **bounds)
+        if counting:
+            total = _count_by_letter(conditions, **bounds)
+    else:
+        def where(object_id):
+            inner = aliased(IncomingLetter)
+            parts, _ = _text_conditions(filters, object_id)
+            mine = _letter_conditions(filters, codes, inner)
+            if mine:
+                parts.append(sa.exists().where(inner.id == object_id, *mine))
+            return sa.and_(*parts)
+
+        rule = letter_rules.RULE
+        only = [(access.USER, user.id)] if filters.queue == "registered_by_me" else None
+        narrowed = where if (own or texts) else None
+        keys = access.newest(rule, user, limit=limit, key=key, newest_first=forward,
+                             where=narrowed, grantees=only, **bounds)
+        if counting:
+            total = access.count_capped(rule, user, cap=COUNT_CAP, where=narrowed,
+                                        grantees=only, **bounds)
+    ids = [object_id for _, object_id in keys]
+    loaded = {item.id: item for item in db.session.scalars(
+        sa.select(IncomingLetter).where(IncomingLetter.id.in_(ids)).options(*list_options()))}
+    page = paging.page_from_rows([loaded[i] for i in ids if i in loaded], per_page, cursor,
+                                 letter_key)
+    if total is not None:
+        number, capped = total
+        if capped:
+            page.more_than = COUNT_CAP
+        else:
+            page.total = number
+    return page
 
 
 def queue_counts(user) -> dict[str, int]:

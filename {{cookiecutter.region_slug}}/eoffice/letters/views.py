@@ -8,7 +8,7 @@ from flask import Response, abort, flash, redirect, render_template, request, ur
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from eoffice import files
+from eoffice import files, paging
 from eoffice.archive import services as archive_services
 from eoffice.dispositions import services as disposition_services
 from eoffice.extensions import db
@@ -23,6 +23,7 @@ from eoffice.letters.forms import (
 from eoffice.letters.models import IncomingLetter, LetterAttachment
 from eoffice.org.services import position_choices
 from eoffice.pdf import pdf_response, render_pdf
+from eoffice.search.text import parse
 from eoffice.security import permission_required, positions_below, user_position
 from eoffice.tabular import csv_safe
 
@@ -55,11 +56,12 @@ def index():
     for name in ("date_from", "date_to"):
         if getattr(form, name).errors:
             getattr(form, name).data = None
-    query = services.letter_query(_filters(form), current_user)
-    page = db.paginate(query, max_per_page=100)
-    args = {k: v for k, v in request.args.items() if k != "page" and v}
+    filters = _filters(form)
+    page = services.letter_page(filters, current_user, cursor=paging.cursor_arg(2),
+                                per_page=paging.per_page_arg())
+    args = {k: v for k, v in request.args.items() if k not in ("cursor", "page") and v}
     return render_template("letters/index.html", form=form, page=page, args=args,
-                           queue=form.queue.data)
+                           queue=form.queue.data, query=parse(filters.q))
 
 
 def _letter_form() -> IncomingLetterForm:

@@ -34,6 +34,8 @@ def doctor() -> None:
                             revisions=", ".join(report.pending)))
     else:
         click.echo("  " + _("OK: the database schema is up to date."))
+    for _ok, message in report.derived:
+        click.echo("  " + message)
     click.echo(_("Plugins loaded: %(plugins)s", plugins=", ".join(report.plugins)))
     if not report.ok:
         sys.exit(1)
@@ -103,3 +105,73 @@ def restore(archive: Path, yes: bool) -> None:
                  "(database revision %(revisions)s).", rows=sum(result.rows.values()),
                  tables=len(result.rows), files=result.files,
                  revisions=", ".join(result.revisions)))
+
+
+@click.group("access")
+def access_group() -> None:
+    """The access grants: who may see each letter, kept as rows."""
+
+
+def _echo_differences(found) -> bool:
+    clean = True
+    for diff in found:
+        if diff.ok:
+            click.echo(f"  OK {diff.rule}")
+            continue
+        clean = False
+        click.echo(f"  {diff.rule}: {diff.missing} missing, {diff.extra} extra")
+        for example in diff.examples[:5]:
+            click.echo(f"    {example}")
+    return clean
+
+
+@access_group.command("check")
+def access_check() -> None:
+    """Compare the grants with what the rules give (exit 1 on any difference)."""
+    from eoffice import access
+    from eoffice.extensions import db
+    from eoffice.org import paths
+
+    tree = paths.differences(db.session.connection())
+    for name, (missing, extra) in tree.items():
+        click.echo(f"  {'OK' if not (missing or extra) else 'PROBLEM'} {name}: "
+                   f"{missing} missing, {extra} extra")
+    clean = _echo_differences(access.check())
+    if not clean or any(missing or extra for missing, extra in tree.values()):
+        click.echo(_("Run flask eoffice access rebuild to write them again."))
+        sys.exit(1)
+    click.echo(_("No problem found."))
+
+
+@access_group.command("rebuild")
+def access_rebuild() -> None:
+    """Write every grant again from the letters, dispositions and the organisation."""
+    import time
+
+    from eoffice import access
+    from eoffice.extensions import db
+    from eoffice.maintenance.database import analyze
+
+    started = time.monotonic()
+    found = access.rebuild()
+    db.session.commit()
+    analyze(db.session.connection())
+    db.session.commit()
+    click.echo(_("Differences found before rebuilding:"))
+    _echo_differences(found)
+    click.echo(_("Access grants rebuilt (%(seconds).1f s).",
+                 seconds=time.monotonic() - started))
+
+
+@click.command("maintain")
+def maintain() -> None:
+    """Daily housekeeping: planner statistics and the search index's segments."""
+    from eoffice.extensions import db
+    from eoffice.maintenance.database import analyze
+    from eoffice.search.index import optimize
+
+    optimize()
+    db.session.commit()
+    analyze(db.session.connection())
+    db.session.commit()
+    click.echo(_("Statistics refreshed and the search index merged."))

@@ -85,3 +85,12 @@ def pending_revisions(script, current: set[str]) -> list[str]:
     applied = applied_revisions(script, current)
     return [revision.revision for revision in reversed(list(script.walk_revisions()))
             if revision.revision not in applied]
+
+
+def include_object(obj, name, type_, reflected, compare_to) -> bool:
+    """Schema comparisons (autogenerate, the migrations test) leave out what the
+    migrations create beside the models: the search's FTS5 tables (SQLite) and GIN
+    indexes (PostgreSQL), see ``eoffice.search.models``."""
+    from eoffice.search.models import internal_names
+
+    return not (reflected and name in internal_names())

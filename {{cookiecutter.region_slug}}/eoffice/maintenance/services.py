@@ -80,11 +80,13 @@ class DoctorReport:
     pending: list[str] | None  # None: the database has no schema yet
     database_error: str | None
     plugins: list[str]
+    derived: list[tuple[bool, str]] = field(default_factory=list)  # access grants, search
 
     @property
     def ok(self) -> bool:
         return (self.record is not None and self.drift is not None and self.drift.clean
-                and self.database_error is None and self.pending == [])
+                and self.database_error is None and self.pending == []
+                and all(ok for ok, _message in self.derived))
 
 
 def doctor_report(app: Flask, root: Path | None = None) -> DoctorReport:
@@ -100,7 +102,13 @@ def doctor_report(app: Flask, root: Path | None = None) -> DoctorReport:
         pending = pending_migrations(app)
     except Exception as exc:  # noqa: BLE001 - reported to the operator, not raised
         error = f"{type(exc).__name__}: {str(exc).splitlines()[0][:200] if str(exc) else ''}"
-    return DoctorReport(__version__, record, drift, pending, error, loaded_plugins(app))
+    derived: list[tuple[bool, str]] = []
+    if pending == []:
+        from eoffice.maintenance.derived import health
+
+        derived = health(db.session.connection())
+    return DoctorReport(__version__, record, drift, pending, error, loaded_plugins(app),
+                        derived)
 
 
 # --- portable values --------------------------------------------------------------------------
@@ -156,11 +164,15 @@ def decode_value(kind: str, value):
 
 
 def reflect(connection) -> sa.MetaData:
+    """The database's tables as a backup holds them: not Alembic's own, nor the derived
+    ones (access grants, closure rows, the search index), which a restore builds again
+    from the rest (``eoffice.maintenance.derived``)."""
+    from eoffice.maintenance.derived import derived_table_names
+
+    skipped = SKIPPED_TABLES | derived_table_names()
     metadata = sa.MetaData()
-    metadata.reflect(bind=connection)
-    for name in SKIPPED_TABLES:
-        if name in metadata.tables:
-            metadata.remove(metadata.tables[name])
+    metadata.reflect(bind=connection,
+                     only=lambda name, _meta: name not in skipped)
     for table in metadata.tables.values():
         for column in table.columns:
             if isinstance(column.type, sa.JSON):
@@ -519,6 +531,9 @@ def restore_backup(path: Path, *, replace: bool = False) -> RestoreResult:
                         "replaces all of it; run again with --yes to do so.",
                         tables=", ".join(busy[:8]) + (", ..." if len(busy) > 8 else "")))
                 rows = _replace_rows(connection, metadata, manifest, staging)
+                from eoffice.maintenance.derived import build_all
+
+                build_all(connection, log=lambda _message: None)
         _move_files_in(archive, upload_root)
         return RestoreResult(rows, len(archive.file_members), wanted)
     finally:

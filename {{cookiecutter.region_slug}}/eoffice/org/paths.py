@@ -89,6 +89,16 @@ def subtree_ids(connection, tree: Tree, roots: Iterable[int]) -> set[int]:
         path.ancestor_id.in_(roots))))
 
 
+def _forget_cached_trees() -> None:
+    """Drop what this request cached about the trees (``security.positions_below``,
+    ``outgoing.access.clerk_office``)."""
+    from flask import g, has_app_context
+
+    if has_app_context():
+        g.pop("_eoffice_positions_below", None)
+        g.pop("_eoffice_offices", None)
+
+
 def after_flush(connection, flushed):
     """Keep the closure rows in step with a flush, and say what moved.
 
@@ -115,6 +125,8 @@ def after_flush(connection, flushed):
     for tree in TREES:
         if tree in rewrite_trees:
             rewrite(connection, tree)
+    if rewrite_trees or any(moved.values()):
+        _forget_cached_trees()
     change.positions = subtree_ids(connection, TREES[0], moved[TREES[0]])
     change.units = subtree_ids(connection, TREES[1], moved[TREES[1]])
     return change

@@ -32,20 +32,22 @@ ISSUED = ("signed", "sent", "cancelled")
 def clerk_office(user) -> int | None:
     """The unit whose subtree's signed letters the clerk handles (see the module
     docstring), or None for a user who is not a clerk. One query, no recursion in SQL."""
+    from flask import g
+
     from eoffice.extensions import db
     from eoffice.security import can, user_unit_id
 
     unit_id = user_unit_id(user)
     if unit_id is None or not can(user, "letters.register"):
         return None
-    rows = db.session.execute(
-        sa.select(Unit.id, Unit.kind, Unit.parent_id, UnitPath.depth)
-        .join(UnitPath, UnitPath.ancestor_id == Unit.id)
-        .where(UnitPath.descendant_id == unit_id).order_by(UnitPath.depth)).all()
-    for uid, kind, _parent, _depth in rows:
-        if kind in OFFICE_KINDS:
-            return uid
-    return rows[-1][0] if rows else unit_id
+    cache = g.setdefault("_eoffice_offices", {})  # emptied when the unit tree changes
+    if unit_id not in cache:
+        rows = db.session.execute(
+            sa.select(Unit.id, Unit.kind).join(UnitPath, UnitPath.ancestor_id == Unit.id)
+            .where(UnitPath.descendant_id == unit_id).order_by(UnitPath.depth)).all()
+        offices = [uid for uid, kind in rows if kind in OFFICE_KINDS]
+        cache[unit_id] = offices[0] if offices else (rows[-1][0] if rows else unit_id)
+    return cache[unit_id]
 
 
 def clerk_units(user) -> set[int]:

@@ -629,21 +629,24 @@ def visible(user) -> sa.Select:
 QUEUES = ("to_verify", "to_sign", "to_send", "returned", "mine", "all")
 
 
-def queue_query(user, queue: str) -> sa.Select:
+def list_options() -> tuple:
+    return (joinedload(OutgoingLetter.signer_position), joinedload(OutgoingLetter.drafter),
+            joinedload(OutgoingLetter.classification),
+            selectinload(OutgoingLetter.recipients).joinedload(OutgoingRecipient.position))
+COUNT_CAP = 1000
+
+
+def _queue_condition(user, queue: str) -> list[sa.ColumnElement]:
+    """What a small queue holds, on the letter's columns (read from their indexes)."""
     mine = user_position(user)
     pid = mine.id if mine else -1
-    query = visible(user).options(
-        joinedload(OutgoingLetter.signer_position), joinedload(OutgoingLetter.drafter),
-        joinedload(OutgoingLetter.classification),
-        selectinload(OutgoingLetter.recipients).joinedload(OutgoingRecipient.position))
     if queue == "to_verify":
-        query = query.where(OutgoingLetter.status == "in_review", sa.exists().where(
-            ApprovalStep.letter_id == OutgoingLetter.id,
-            ApprovalStep.order == OutgoingLetter.current_step, ApprovalStep.position_id == pid))
-    elif queue == "to_sign":
-        query = query.where(OutgoingLetter.status == "approved",
-                            OutgoingLetter.signer_position_id == pid)
-    elif queue == "to_send":  # what can_send allows, as SQL
+        return [OutgoingLetter.status == "in_review", sa.exists().where(
+            ApprovalStep.letter_id == OutgoingLetter.id, ApprovalStep.status == "pending",
+            ApprovalStep.order == OutgoingLetter.current_step, ApprovalStep.position_id == pid)]
+    if queue == "to_sign":
+        return [OutgoingLetter.status == "approved", OutgoingLetter.signer_position_id == pid]
+    if queue == "to_send":  # what can_send allows, as SQL
         senders = [OutgoingLetter.drafter_id == user.id]
         office = clerk_units(user)
         if office:
@@ -652,20 +655,65 @@ def queue_query(user, queue: str) -> sa.Select:
                 OutgoingLetter.security.not_in(RESTRICTED_LEVELS),
                 sa.exists().where(drafter_position.id == OutgoingLetter.drafter_position_id,
                                   drafter_position.unit_id.in_(office))))
-        query = query.where(OutgoingLetter.status == "signed", sa.or_(*senders))
-    elif queue == "returned":
-        query = query.where(OutgoingLetter.status == "returned",
-                            OutgoingLetter.drafter_id == user.id)
-    elif queue == "mine":
-        query = query.where(OutgoingLetter.drafter_id == user.id)
-    return query.order_by(OutgoingLetter.updated_at.desc(), OutgoingLetter.id.desc())
+        return [OutgoingLetter.status == "signed", sa.or_(*senders)]
+    if queue == "returned":
+        return [OutgoingLetter.status == "returned", OutgoingLetter.drafter_id == user.id]
+    raise ValueError(queue)
+
+
+def queue_query(user, queue: str) -> sa.Select:
+    """The letters of a small queue that the user may see (newest change first)."""
+    return visible(user).where(*_queue_condition(user, queue)).options(*list_options()) \
+        .order_by(OutgoingLetter.updated_at.desc(), OutgoingLetter.id.desc())
+
+
+def queue_page(user, queue: str, *, cursor=None, per_page: int = 25):
+    """One page of a queue, newest change first, paged by keys.
+
+    "all" (everything the user may see) and "mine" (drafted by the user) walk the
+    user's access grants; the working queues are small and read from their indexes.
+    """
+    from eoffice import access, paging
+    from eoffice.outgoing.access import RULE
+
+    forward = cursor is None or cursor.forward
+    if queue in ("all", "mine"):
+        only = [(access.USER, user.id)] if queue == "mine" else None
+        keys = access.newest(RULE, user, limit=per_page + 1,
+                             key=cursor.key if cursor else None, newest_first=forward,
+                             grantees=only)
+        ids = [object_id for _, object_id in keys]
+        loaded = {letter.id: letter for letter in db.session.scalars(
+            sa.select(OutgoingLetter).where(OutgoingLetter.id.in_(ids)).options(*list_options()))}
+        page = paging.page_from_rows(
+            [loaded[i] for i in ids if i in loaded], per_page, cursor,
+            lambda letter: (access.second_number(letter.updated_at), letter.id))
+        if cursor is None:
+            number, capped = access.count_capped(RULE, user, cap=COUNT_CAP, grantees=only)
+            if capped:
+                page.more_than = COUNT_CAP
+            else:
+                page.total = number
+        return page
+    columns = (OutgoingLetter.updated_at, OutgoingLetter.id)
+    query = visible(user).where(*_queue_condition(user, queue)).options(*list_options())
+    if cursor is not None:
+        query = query.where(paging.after(columns, cursor.key, descending=forward))
+    order = [c.desc() if forward else c.asc() for c in columns]
+    rows = list(db.session.scalars(query.order_by(*order).limit(per_page + 1)).unique())
+    page = paging.page_from_rows(rows, per_page, cursor, lambda r: (r.updated_at, r.id))
+    if cursor is None:
+        page.total, page.more_than = paging.capped_count(
+            sa.select(OutgoingLetter.id).where(outgoing_access_clause(user),
+                                               *_queue_condition(user, queue)))
+    return page
 
 
 def queue_counts(user) -> dict[str, int]:
     out = {}
     for queue in ("to_verify", "to_sign", "to_send", "returned"):
-        query = queue_query(user, queue).with_only_columns(sa.func.count(OutgoingLetter.id))
-        query = query.options().order_by(None)
+        query = sa.select(sa.func.count(OutgoingLetter.id)).where(
+            outgoing_access_clause(user), *_queue_condition(user, queue))
         out[queue] = db.session.scalar(query) or 0
     return out
 

@@ -8,7 +8,7 @@ from flask import Response, abort, flash, redirect, render_template, request, ur
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from eoffice import files
+from eoffice import files, paging
 from eoffice.archive import services as archive_services
 from eoffice.exchange import services as exchange_services
 from eoffice.extensions import db
@@ -47,7 +47,8 @@ def get_visible(letter_id: int) -> OutgoingLetter:
 def index():
     queue = request.args.get("antrian", "all")
     queue = queue if queue in services.QUEUES else "all"
-    page = db.paginate(services.queue_query(current_user, queue), max_per_page=100)
+    page = services.queue_page(current_user, queue, cursor=paging.cursor_arg(2),
+                               per_page=paging.per_page_arg())
     return render_template("outgoing/index.html", page=page, queue=queue,
                            counts=services.queue_counts(current_user))
 

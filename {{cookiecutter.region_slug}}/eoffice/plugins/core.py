@@ -24,10 +24,12 @@ def eoffice_blueprints(app):
     from eoffice.org import bp as org_bp
     from eoffice.outgoing import bp as outgoing_bp
     from eoffice.outgoing import verify_bp
+    from eoffice.search import bp as search_bp
     from eoffice.staff import bp as staff_bp
 
     return [auth_bp, dashboard_bp, letters_bp, dispositions_bp, outgoing_bp, verify_bp, org_bp,
-            staff_bp, admin_bp, archive_bp, api_bp, api_ui_bp, exchange_bp, exchange_endpoint_bp]
+            staff_bp, admin_bp, archive_bp, api_bp, api_ui_bp, exchange_bp, exchange_endpoint_bp,
+            search_bp]
 
 
 @hookimpl
@@ -129,6 +131,14 @@ def eoffice_permissions():
 def eoffice_access_rules():
     from eoffice.letters.access import RULE as incoming
     from eoffice.outgoing.access import RULE as outgoing
+
+    return [incoming, outgoing]
+
+
+@hookimpl
+def eoffice_search_sources():
+    from eoffice.letters.search import SOURCE as incoming
+    from eoffice.outgoing.search import SOURCE as outgoing
 
     return [incoming, outgoing]
 

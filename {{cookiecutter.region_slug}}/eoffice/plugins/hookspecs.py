@@ -80,3 +80,15 @@ def eoffice_access_rules():
     through that table's index, and checks and rebuilds it
     (``flask eoffice access check|rebuild``). See ``eoffice/access.py``.
     """
+
+
+@hookspec
+def eoffice_search_sources():
+    """Return a list of ``eoffice.search.index.SearchSource`` objects: kinds of objects
+    the search finds, each with the text it shows to the search.
+
+    Called once at start-up. A source names its table in
+    ``eoffice.search.models.TABLES`` and the ``object_type`` of the access rule that
+    decides who may see its objects (the search reads those grants, so nobody finds
+    what they may not see). See ``eoffice/search/index.py``.
+    """

@@ -55,6 +55,9 @@ def init_plugins(app: Flask) -> pluggy.PluginManager:
 
     security.init_permissions(app, manager)
     access.init_app(app, manager)
+    from eoffice.search import index
+
+    index.init_app(app, manager)
     return manager
 
 

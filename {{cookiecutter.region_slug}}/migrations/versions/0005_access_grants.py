@@ -64,7 +64,7 @@ def upgrade():
 
     with op.batch_alter_table('disposition_recipients', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_disposition_recipients_queue'))
-        batch_op.create_index('ix_disposition_recipients_queue', ['position_id', 'status', 'done_at'], unique=False)
+        batch_op.create_index('ix_disposition_recipients_queue', ['position_id', 'status', 'status_changed_at'], unique=False)
 
     with op.batch_alter_table('dispositions', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_dispositions_from_position_id'))

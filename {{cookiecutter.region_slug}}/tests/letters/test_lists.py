@@ -197,16 +197,42 @@ def test_list_filters(client, login, office, letters, query, expected):
     assert len(found) == len(set(found))
 
 
-def test_lists_are_newest_first_and_paginated(client, login, office, register):
+def pager_link(client, url: str, rel: str) -> str | None:
+    """The href of the pager's rel="next" / rel="prev" link on a list page."""
+    import html
+
+    found = re.search(rf'rel="{rel}" href="([^"]+)"', client.get(url).get_data(as_text=True))
+    return html.unescape(found.group(1)) if found else None
+
+
+def test_lists_are_newest_first_and_paged_by_keys(client, login, office, register):
     made = [register(office, subject=f"Surat {n:02d}") for n in range(7)]
     login(office.users["clerk"])
-    pages = [listed_letters(client, f"/surat-masuk/?per_page=3&page={n}") for n in (1, 2, 3)]
+    urls = ["/surat-masuk/?per_page=3&security=B"]
+    while (following := pager_link(client, urls[-1], "next")) is not None:
+        urls.append(following)
+    pages = [listed_letters(client, url) for url in urls]
     assert [len(p) for p in pages] == [3, 3, 1]
     assert sum(pages, []) == [letter.id for letter in reversed(made)]
-    page = page_text(client.get("/surat-masuk/?per_page=3&page=2&security=B"))
-    assert "4–6 of 7" in page
-    assert "page=3" in page and "security=B" in page  # the pager keeps the filters
-    assert client.get("/surat-masuk/?per_page=3&page=9").status_code == 404
+    assert all("security=B" in url and "per_page=3" in url for url in urls[1:])
+    assert "7 in all" in page_text(client.get(urls[0]))  # counted on the first page only
+    # Back from the last page: the same middle page again.
+    assert listed_letters(client, pager_link(client, urls[2], "prev")) == pages[1]
+    assert pager_link(client, urls[0], "prev") is None
+    # A cursor that is not ours (edited, truncated, absurd) starts from the first page.
+    for bad in ("x", "bm90LWpzb24", "W1sibiJdXQ", "9" * 30, "%00", "a" * 600):
+        assert listed_letters(client, f"/surat-masuk/?per_page=3&cursor={bad}") == pages[0]
+
+
+def test_the_count_stops_at_the_cap(client, login, office, register, monkeypatch):
+    from eoffice.letters import services
+
+    monkeypatch.setattr(services, "COUNT_CAP", 4)
+    for n in range(6):
+        register(office, subject=f"Surat {n}")
+    login(office.users["clerk"])
+    assert "More than 4" in page_text(client.get("/surat-masuk/?per_page=2"))
+    assert "6 in all" not in page_text(client.get("/surat-masuk/?per_page=2"))
 
 
 # --- Agenda book ------------------------------------------------------------------------------

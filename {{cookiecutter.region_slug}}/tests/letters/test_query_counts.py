@@ -44,6 +44,7 @@ def measure(client, count_queries, url: str) -> tuple[int, int]:
     db.session.expunge_all()
     g.pop("_login_user", None)
     g.pop("_eoffice_positions_below", None)
+    g.pop("_eoffice_offices", None)
     with count_queries() as counter:
         response = client.get(url)
     assert response.status_code == 200
