@@ -27,6 +27,7 @@ def create_app(config: dict | None = None) -> Flask:
     register_plugins(app)
     register_blueprints(app)
     register_templates(app)
+    register_assets(app)
     register_cli(app)
     register_error_handlers(app)
     register_security_headers(app)
@@ -45,7 +46,7 @@ def register_config(app: Flask, config: dict | None) -> None:
 def register_extensions(app: Flask) -> None:
     from eoffice import i18n, models  # noqa: F401 - every model registered on the metadata
     from eoffice.auth import sessions
-    from eoffice.extensions import babel, bootstrap, csrf, db, login_manager, migrate
+    from eoffice.extensions import babel, bootstrap, compress, csrf, db, login_manager, migrate
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(REGION_ROOT / "migrations"))
@@ -55,6 +56,7 @@ def register_extensions(app: Flask) -> None:
         migrate.configure(normalise_version_locations)
     csrf.init_app(app)
     bootstrap.init_app(app)
+    compress.init_app(app)
     babel.init_app(app, locale_selector=i18n.select_locale,
                    default_translation_directories=i18n.translation_directories())
     login_manager.init_app(app)
@@ -107,6 +109,13 @@ def register_templates(app: Flask) -> None:
         PrefixLoader({"core": core}),
     ])
     ui.init_app(app)
+
+
+def register_assets(app: Flask) -> None:
+    """Asset URLs carry a content hash and are cached for a year (see eoffice/assets.py)."""
+    from eoffice import assets
+
+    assets.init_app(app)
 
 
 def register_cli(app: Flask) -> None:

@@ -259,11 +259,22 @@ def _insert_from(rule_: AccessRule, rows: sa.Select) -> sa.Insert:
                   *[source.c[name] for name in _COLUMNS]))
 
 
+def lock_objects(connection, model, ids: list[int]) -> None:
+    """PostgreSQL: lock the objects' rows (in id order) until the transaction ends, so
+    that two transactions rewriting the same object's derived rows take turns, and the
+    second sees the first's rows when it deletes them. SQLite writers already take
+    turns (BEGIN IMMEDIATE)."""
+    if connection.dialect.name == "postgresql" and ids:
+        connection.execute(sa.select(model.id).where(model.id.in_(ids)).order_by(model.id)
+                           .with_for_update())
+
+
 def refresh(connection, rule_: AccessRule, ids: Iterable[int]) -> int:
     """Rewrite the grants of these objects from the source tables. Returns how many
     objects were rewritten."""
     done = 0
     for chunk in _chunks(ids):
+        lock_objects(connection, rule_.model, chunk)
         connection.execute(sa.delete(AccessGrant).where(
             AccessGrant.object_type == rule_.object_type, AccessGrant.object_id.in_(chunk)))
         connection.execute(_insert_from(rule_, rule_.grant_rows(lambda col, c=chunk: col.in_(c))))
@@ -293,7 +304,9 @@ class Difference:
 
 
 def _compare(connection, rule_: AccessRule, scope: Scope, stored_scope, diff: Difference):
-    wanted = rule_.grant_rows(scope)
+    # Each side a plain SELECT from a subquery: SQLite allows no parenthesised compound.
+    rows = rule_.grant_rows(scope).subquery()
+    wanted = sa.select(*[rows.c[name] for name in _COLUMNS])
     stored = sa.select(AccessGrant.grantee_kind, AccessGrant.grantee_id, AccessGrant.sort_key,
                        AccessGrant.object_id).where(AccessGrant.object_type == rule_.object_type,
                                                     stored_scope)

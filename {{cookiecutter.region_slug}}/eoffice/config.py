@@ -193,6 +193,10 @@ OPTIONS: tuple[Option, ...] = (
     Option("EXCHANGE_ALLOW_HTTP", False, bool,
            "Allow peers at plain http:// addresses other than loopback (never in production).",
            toml="exchange.allow_http"),
+    Option("BENCHMARK_ROUTE", False, bool,
+           "Serve /_bench/ok, a bare answer without database or session, which "
+           "`flask eoffice bench run` compares the pages with; the benchmark turns it on for "
+           "its own server. Keep it off otherwise.", env="EOFFICE_BENCHMARK_ROUTE"),
     Option("SIASN_UNOR_MAP", {}, dict,
            "SIASN import: UNOR_ID or UNOR_NAMA -> unit code, for units whose code or name "
            "differs from SIASN.", toml="staff.siasn_unor"),

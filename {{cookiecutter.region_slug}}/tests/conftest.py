@@ -58,3 +58,50 @@ def admin(create_user):
 def as_admin(admin, login):
     """The test client, logged in as an administrator."""
     return login(admin)
+
+
+@pytest.fixture(autouse=True)
+def grants_follow_the_rules(request):
+    """After every test that touched the database: the access grants are what the rules
+    give (``flask eoffice access check``), and each user sees through them exactly what
+    the rules written as subqueries allow (``tests/access/oracle``). Every flow the
+    suite exercises is thereby also a test of the grants' upkeep."""
+    if "app" not in request.fixturenames or request.node.get_closest_marker("e2e"):
+        yield
+        return
+    request.getfixturevalue("app")
+    yield
+    import sqlalchemy as sa
+
+    from eoffice import access
+    from eoffice.auth.models import User
+    from eoffice.extensions import db
+    from eoffice.letters.access import RULE as INCOMING
+    from eoffice.letters.models import IncomingLetter
+    from eoffice.outgoing.access import RULE as OUTGOING
+    from eoffice.outgoing.models import OutgoingLetter
+    from tests.access import oracle
+
+    if getattr(request.node, "rep_call", None) is not None and request.node.rep_call.failed:
+        return
+    db.session.rollback()  # whatever the test left half-done is not ours to check
+    if db.session.scalar(sa.select(sa.func.count()).select_from(access.AccessGrant)) == 0 \
+            and not db.session.scalar(sa.select(sa.func.count()).select_from(IncomingLetter)):
+        return
+    problems = [d for d in access.check() if not d.ok]
+    assert not problems, f"access grants differ from the rules: {problems}"
+    for user in db.session.scalars(sa.select(User)):
+        for model, clause, rule in ((IncomingLetter, oracle.incoming_clause, INCOMING),
+                                    (OutgoingLetter, oracle.outgoing_clause, OUTGOING)):
+            expected = oracle.visible_by_oracle(user, model, clause)
+            assert oracle.visible_by_grants(user, model, rule) == expected, \
+                (user.username, model.__name__)
+
+
+@pytest.hookimpl(wrapper=True, tryfirst=True)
+def pytest_runtest_makereport(item, call):
+    """Lets ``grants_follow_the_rules`` skip its check when the test itself failed."""
+    report = yield
+    if report.when == "call":
+        item.rep_call = report
+    return report

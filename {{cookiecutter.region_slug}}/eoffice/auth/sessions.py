@@ -5,9 +5,11 @@ from __future__ import annotations
 import time
 
 from flask import Flask, flash, redirect, request, session, url_for
+from flask.sessions import SecureCookieSessionInterface
 from flask_babel import lazy_gettext as _l
 from flask_login import LoginManager, current_user, logout_user
 
+from eoffice.assets import is_asset_endpoint
 from eoffice.extensions import db
 
 
@@ -35,17 +37,35 @@ OPEN_WHILE_PASSWORD_MUST_CHANGE = {"static", "auth.change_password", "auth.logou
 # Requests that carry their own credentials (an API token, a signed exchange message):
 # the browser session is neither checked nor renewed for them.
 STATELESS_BLUEPRINTS = {"api", "exchange_endpoint"}
-# Assets neither extend nor rewrite the session: a late favicon or stylesheet response
-# must not set a session cookie again after the user logged out in another tab.
-ASSET_ENDPOINTS = {"static", "bootstrap.static", "dashboard.logo"}
+
+
+class SessionInterface(SecureCookieSessionInterface):
+    """Flask's signed-cookie session, left off asset responses entirely (``static``, any
+    blueprint's ``<name>.static``, the logo: ``eoffice.assets.is_asset_endpoint``).
+
+    - No cookie: a late favicon or stylesheet response must not set a session cookie
+      again after the user logged out in another tab. Assets neither extend the
+      session either (``_expire_idle_session`` skips them).
+    - No ``Vary: Cookie``, which Flask adds whenever anything looked at the session
+      (Flask-Login does on every response): browsers would keep an asset only for one
+      value of the cookie, which changes on every page (``last_seen``), and ask for
+      every stylesheet and script again on the next page.
+    """
+
+    def save_session(self, app, session, response) -> None:
+        if is_asset_endpoint(request.endpoint):
+            return
+        super().save_session(app, session, response)
 
 
 def init_session_expiry(app: Flask) -> None:
+    app.session_interface = SessionInterface()
+
     @app.before_request
     def _expire_idle_session():
         """Idle limit from the last request; absolute limit from the login (``login_at``,
         set by the login view), however active the user has been since."""
-        if request.endpoint in ASSET_ENDPOINTS or request.blueprint in STATELESS_BLUEPRINTS \
+        if is_asset_endpoint(request.endpoint) or request.blueprint in STATELESS_BLUEPRINTS \
                 or not current_user.is_authenticated:
             return None
         now = int(time.time())
@@ -63,10 +83,12 @@ def init_session_expiry(app: Flask) -> None:
 
     @app.before_request
     def _require_password_change():
-        """A password set by an administrator is changed before anything else is done."""
-        if request.blueprint in STATELESS_BLUEPRINTS or not current_user.is_authenticated \
-                or not current_user.must_change_password \
-                or request.endpoint in OPEN_WHILE_PASSWORD_MUST_CHANGE:
+        """A password set by an administrator is changed before anything else is done.
+        Assets are let through before the user is loaded: reading the session would add
+        ``Vary: Cookie`` to their responses and defeat the browser's cache."""
+        if is_asset_endpoint(request.endpoint) or request.blueprint in STATELESS_BLUEPRINTS \
+                or request.endpoint in OPEN_WHILE_PASSWORD_MUST_CHANGE \
+                or not current_user.is_authenticated or not current_user.must_change_password:
             return None
         flash(_l("Please choose a new password."), "warning")
         return redirect(url_for("auth.change_password"))

@@ -1,4 +1,6 @@
-from flask import render_template
+from pathlib import Path
+
+from flask import current_app, render_template, send_file
 from flask_login import current_user
 
 from eoffice.dashboard import bp
@@ -14,8 +16,6 @@ def index():
 
 @bp.route("/tentang")
 def about():
-    from flask import current_app
-
     from eoffice.plugins.manager import loaded_plugins
     from eoffice.version import __version__
 
@@ -24,17 +24,18 @@ def about():
                            else [])
 
 
-@bp.route("/logo")
-def logo():
+def logo_file() -> Path:
     """The region's logo from region.toml, or the built-in emblem."""
-    from pathlib import Path
-
-    from flask import current_app, send_file, send_from_directory
-
     configured = current_app.config["REGION_LOGO"]
     if configured:
         path = Path(current_app.config["REGION_TOML_PATH"]).parent / configured
         if path.is_file() and path.suffix.lower() in (".png", ".svg", ".jpg", ".jpeg"):
-            return send_file(path, max_age=3600)
-    return send_from_directory(Path(current_app.static_folder) / "img", "emblem.svg",
-                               max_age=3600)
+            return path
+    return Path(current_app.static_folder) / "img" / "emblem.svg"
+
+
+@bp.route("/logo")
+def logo():
+    """The logo; its URL carries the file's content hash (eoffice/assets.py), which
+    also sets how long browsers keep it."""
+    return send_file(logo_file())

@@ -27,9 +27,14 @@ def eoffice_blueprints(app):
     from eoffice.search import bp as search_bp
     from eoffice.staff import bp as staff_bp
 
-    return [auth_bp, dashboard_bp, letters_bp, dispositions_bp, outgoing_bp, verify_bp, org_bp,
-            staff_bp, admin_bp, archive_bp, api_bp, api_ui_bp, exchange_bp, exchange_endpoint_bp,
-            search_bp]
+    blueprints = [auth_bp, dashboard_bp, letters_bp, dispositions_bp, outgoing_bp, verify_bp,
+                  org_bp, staff_bp, admin_bp, archive_bp, api_bp, api_ui_bp, exchange_bp,
+                  exchange_endpoint_bp, search_bp]
+    if app.config["BENCHMARK_ROUTE"]:  # the benchmark's bare route (eoffice.bench)
+        from eoffice.bench import bp as bench_bp
+
+        blueprints.append(bench_bp)
+    return blueprints
 
 
 @hookimpl
@@ -146,7 +151,8 @@ def eoffice_search_sources():
 @hookimpl
 def eoffice_cli_commands(app):
     from eoffice.api.commands import token
+    from eoffice.bench.commands import bench
     from eoffice.cli import core_commands
     from eoffice.exchange.commands import exchange
 
-    return [*core_commands(), token, exchange]
+    return [*core_commands(), token, exchange, bench]

@@ -174,9 +174,13 @@ def _fts(table: sa.Table) -> sa.TableClause:
 
 def write(connection, source_: SearchSource, ids: Iterable[int]) -> int:
     """Rewrite the search rows of these objects from their current data."""
+    from eoffice.access import lock_objects, rule_for
+
     table, sqlite = source_.table, connection.dialect.name == "sqlite"
+    model = rule_for(source_.object_type).model
     done = 0
     for chunk in _chunks(ids):
+        lock_objects(connection, model, chunk)
         if sqlite:  # first, while the rows still hold the text the entries came from
             fts = _fts(table)
             connection.execute(fts.delete().where(fts.c.rowid.in_(
