@@ -26,8 +26,8 @@ HOST="127.0.0.1"
 PORT="${EOFFICE_DEMO_PORT:-5000}"
 
 check_python
-# WeasyPrint (letters as PDF) needs Pango.
-ensure_packages python3-venv libpango-1.0-0 libpangoft2-1.0-0
+# WeasyPrint (letters as PDF) needs Pango; the search reads attached PDFs with pdftotext.
+ensure_packages python3-venv libpango-1.0-0 libpangoft2-1.0-0 poppler-utils
 
 make_venv "$TOOLS_VENV"
 if ! "$TOOLS_VENV/bin/python" -c 'import cookiecutter' >/dev/null 2>&1; then
