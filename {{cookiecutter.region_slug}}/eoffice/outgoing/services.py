@@ -641,9 +641,13 @@ def _queue_condition(user, queue: str) -> list[sa.ColumnElement]:
     mine = user_position(user)
     pid = mine.id if mine else -1
     if queue == "to_verify":
-        return [OutgoingLetter.status == "in_review", sa.exists().where(
-            ApprovalStep.letter_id == OutgoingLetter.id, ApprovalStep.status == "pending",
-            ApprovalStep.order == OutgoingLetter.current_step, ApprovalStep.position_id == pid)]
+        # Driven by the position's pending paraf steps (their index), few by nature.
+        step = aliased(ApprovalStep)
+        return [OutgoingLetter.id.in_(sa.select(step.letter_id).where(
+            step.position_id == pid, step.status == "pending")),
+            OutgoingLetter.status == "in_review", sa.exists().where(
+            ApprovalStep.letter_id == OutgoingLetter.id, ApprovalStep.position_id == pid,
+            ApprovalStep.order == OutgoingLetter.current_step)]
     if queue == "to_sign":
         return [OutgoingLetter.status == "approved", OutgoingLetter.signer_position_id == pid]
     if queue == "to_send":  # what can_send allows, as SQL
