@@ -463,6 +463,19 @@ def newest(rule_: AccessRule, user, *, limit: int, key: Sequence | None = None,
     return [tuple(row) for row in db.session.execute(query.order_by(*order).limit(limit))]
 
 
+def sees_more_than(rule_: AccessRule, user, cap: int) -> bool:
+    """Whether ``user`` may see more than ``cap`` objects: the grantees are counted one
+    after the other (each no further than ``cap``), so a user who holds one large
+    grantee is answered after one short index range."""
+    total = 0
+    for branch in _branches(rule_, user, limit=cap + 1, key=None, newest_first=True,
+                            where=None, lowest=None, highest=None):
+        total += db.session.scalar(sa.select(sa.func.count()).select_from(branch)) or 0
+        if total > cap:
+            return True
+    return False
+
+
 def count_capped(rule_: AccessRule, user, *, cap: int, where=None, lowest: int | None = None,
                  highest: int | None = None,
                  grantees: list[Grantee] | None = None) -> tuple[int, bool]:

@@ -110,6 +110,27 @@ class KeysetPage:
         return len(self.items)
 
 
+def fits(cursor: Cursor | None, *types: type) -> Cursor | None:
+    """The cursor when its key holds values of exactly these types (ints within 32
+    bits, dates a list can hold), else None: a cursor of another list, or forged,
+    starts the list from its first page instead of reaching the database."""
+    if cursor is None or len(cursor.key) != len(types):
+        return None
+    for value, wanted in zip(cursor.key, types, strict=True):
+        if wanted is int:
+            if type(value) is not int or not -(2**31) <= value < 2**31:
+                return None
+        elif wanted is dt.datetime:
+            if not isinstance(value, dt.datetime):
+                return None
+        elif wanted is dt.date:
+            if type(value) is not dt.date:
+                return None
+        elif type(value) is not wanted:
+            return None
+    return cursor
+
+
 def per_page_arg(default: int | None = None, maximum: int = 100) -> int:
     """``per_page`` from the query string, within 1..maximum (a bad value: the default)."""
     default = default or current_app.config.get("PER_PAGE", 25)

@@ -353,7 +353,7 @@ def cursor_arg(fields: Fields):
     from eoffice import paging
 
     text = fields.text("cursor", max_length=paging.MAX_CURSOR_LENGTH)
-    return paging.decode_cursor(text, 2) if text else None
+    return paging.decode_cursor(text) if text else None
 
 
 def keyset_args(fields: Fields):

@@ -393,6 +393,8 @@ def queue_page(user, which: str = "open", *, cursor=None, per_page: int = 25):
     from eoffice import paging
 
     columns, newest_first = _queue_order(which)
+    kinds = {"done": (dt.datetime, int), "sent": (int, int)}.get(which, (dt.date, int))
+    cursor = paging.fits(cursor, *kinds)
     forward = cursor is None or cursor.forward
     query = queue_query(user, which)
     if cursor is not None:

@@ -20,7 +20,7 @@ QUEUES = ("open", "overdue", "done", "sent")
 def index():
     which = request.args.get("antrian", "open")
     which = which if which in QUEUES else "open"
-    page = services.queue_page(current_user, which, cursor=paging.cursor_arg(2),
+    page = services.queue_page(current_user, which, cursor=paging.cursor_arg(),
                                per_page=paging.per_page_arg())
     return render_template("dispositions/index.html", page=page, which=which,
                            today=today_local(), queues=QUEUES)

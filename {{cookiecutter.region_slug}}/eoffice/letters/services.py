@@ -268,11 +268,6 @@ def list_options() -> tuple:
             selectinload(IncomingLetter.recipients).joinedload(LetterRecipient.position))
 
 
-def letter_key(letter: IncomingLetter) -> tuple[int, int]:
-    """A letter's place in every list: (day received, id), newest first."""
-    return access.day_number(letter.received_date), letter.id
-
-
 def _classification_ids(classification_id: int | None) -> list[int] | None:
     """The code chosen and every code below it (None: no filter)."""
     if not classification_id:
@@ -300,65 +295,65 @@ def _letter_conditions(filters: LetterFilter, codes: list[int] | None,
     return out
 
 
-def _text_conditions(filters: LetterFilter, object_id) -> tuple[list[sa.ColumnElement], list]:
-    """Full-text conditions (search words, sender) and the queries they came from."""
-    from eoffice.search import services as search
-    from eoffice.search.index import source
+def _text_queries(filters: LetterFilter) -> list[tuple]:
+    """(query, field) of the search words (every field) and of the sender filter."""
     from eoffice.search.text import parse
 
-    out, queries = [], []
+    out = []
     for text, column in ((filters.q, None), (filters.sender, "parties")):
         query = parse(text)
         if query is not None:
-            out.append(search.match_condition(source("incoming_letters"), query, object_id,
-                                              column))
-            queries.append((query, column))
-    return out, queries
+            out.append((query, column))
+    return out
 
 
-def _by_letter(conditions, *, key, forward, lowest, highest) -> sa.Select:
-    letter = IncomingLetter
-    query = sa.select(letter.received_date, letter.id).where(*conditions)
+def _queue_conditions(filters: LetterFilter, user, letter) -> list[sa.ColumnElement]:
+    """The queue's conditions on ``letter`` (an alias of IncomingLetter)."""
+    if filters.queue in ("to_read", "copies"):
+        position = user_position(user)
+        return [letter.id.in_(sa.select(LetterRecipient.letter_id).where(
+            LetterRecipient.position_id == (position.id if position else -1),
+            LetterRecipient.kind == ("to" if filters.queue == "to_read" else "cc"),
+            LetterRecipient.read_at.is_(None))), letter.status == "registered"]
+    if filters.queue == "registered_by_me":
+        return [letter.registered_by_id == user.id]
+    return []
+
+
+def _date_conditions(filters: LetterFilter, letter) -> list[sa.ColumnElement]:
+    out = []
+    if filters.date_from:
+        out.append(letter.received_date >= filters.date_from)
+    if filters.date_to:
+        out.append(letter.received_date <= filters.date_to)
+    return out
+
+
+def _select_keys(conditions, *, columns, key, forward, limit) -> list[tuple]:
+    """The keys (``columns``) of the letters matching ``conditions``, in list order
+    after ``key`` (or before it going back)."""
+    query = sa.select(*columns).where(*conditions)
     if key is not None:
-        bound = (access.from_day_number(key[0]), key[1])
-        query = query.where(paging.after((letter.received_date, letter.id), bound, forward))
-    if lowest is not None:
-        query = query.where(letter.received_date >= access.from_day_number(lowest))
-    if highest is not None:
-        query = query.where(letter.received_date <= access.from_day_number(highest))
-    return query
+        query = query.where(paging.after(columns, key, forward))
+    order = [c.desc() if forward else c.asc() for c in columns]
+    return [tuple(row) for row in db.session.execute(query.order_by(*order).limit(limit))]
 
 
-def _keys_by_letter(conditions, *, key, forward, lowest, highest, limit) -> list[tuple]:
-    """(day, id) of letters found through the letters table's own indexes (a narrow
-    filter), the access rule checked for each."""
-    letter = IncomingLetter
-    order = (letter.received_date.desc(), letter.id.desc()) if forward else (
-        letter.received_date.asc(), letter.id.asc())
-    query = _by_letter(conditions, key=key, forward=forward, lowest=lowest, highest=highest)
-    return [(access.day_number(day), letter_id) for day, letter_id in
-            db.session.execute(query.order_by(*order).limit(limit))]
-
-
-def _count_by_letter(conditions, *, lowest, highest) -> tuple[int, bool]:
-    query = _by_letter(conditions, key=None, forward=True, lowest=lowest, highest=highest)
+def _count(conditions) -> tuple[int, bool]:
+    query = sa.select(IncomingLetter.id).where(*conditions)
     number = db.session.scalar(sa.select(sa.func.count()).select_from(
         query.limit(COUNT_CAP + 1).subquery())) or 0
     return min(number, COUNT_CAP), number > COUNT_CAP
 
 
-def _narrow_text_ids(filters: LetterFilter) -> list[int] | None:
-    """Ids of the letters the search words or sender match, when they match few
-    (whoever may see them); None when there is no such filter or it matches many."""
+def _narrow_text_ids(queries: list[tuple]) -> list[int] | None:
+    """Ids of the letters every text filter matches, when one of them matches few
+    (whoever may see them); None when each matches many."""
     from eoffice.search import services as search
     from eoffice.search.index import source
-    from eoffice.search.text import parse
 
     found: set[int] | None = None
-    for text, column in ((filters.q, None), (filters.sender, "parties")):
-        query = parse(text)
-        if query is None:
-            continue
+    for query, column in queries:
         ids = search.match_ids(source("incoming_letters"), query, column=column)
         if ids is not None:
             found = set(ids) if found is None else found & set(ids)
@@ -372,80 +367,134 @@ def _few(codes: list[int]) -> bool:
         .limit(SELECTIVE + 1).subquery())) or 0) <= SELECTIVE
 
 
+def letter_key(letter: IncomingLetter) -> tuple[int, int]:
+    """A letter's place in a list: (day received, id), newest first."""
+    return access.day_number(letter.received_date), letter.id
+
+
+def search_key(letter: IncomingLetter) -> tuple[int]:
+    """A letter's place in a list filtered by words: its id, the latest registered first."""
+    return (letter.id,)
+
+
 def letter_page(filters: LetterFilter, user, *, cursor: paging.Cursor | None = None,
                 per_page: int = 25, count: bool = True) -> paging.KeysetPage:
-    """One page of the letters ``user`` may see that match ``filters``, newest first.
+    """One page of the letters ``user`` may see that match ``filters``.
 
+    Without search words the list is newest received first, keyed by (day, id); with
+    search words or a sender it is the latest registered first (the agenda's order),
+    keyed by id, because that is the order the full-text index can give cheaply.
     Which index answers depends on the filters, so that no page reads much more than
-    it shows: the recipients' unread index (the "to read" and "copies" queues); the
-    full-text index (search words or a sender matching few letters); the
-    classification index (a narrow code); otherwise the user's access grants,
-    newest first, each other filter checked as the scan goes. The first page also
-    counts, up to ``COUNT_CAP``.
+    it shows:
+
+    - search words or a sender matching few letters: those ids (full-text index),
+      each checked against the grants; matching many: the matches, newest first,
+      probed against the grants (``search.newest_matches``);
+    - the "to read" and "copies" queues: the recipients' unread index;
+    - a narrow classification code: the classification index;
+    - otherwise the user's access grants, newest first, each other filter checked as
+      the scan goes.
+
+    The first page counts, up to ``COUNT_CAP``, where counting stays cheap.
     """
     letter = IncomingLetter
+    queries = _text_queries(filters)
+    searching = bool(queries)
+    # A cursor of the other kind of list, or forged: start from the top.
+    cursor = paging.fits(cursor, int) if searching else paging.fits(cursor, int, int)
+    if cursor is not None and not searching:
+        try:
+            access.from_day_number(cursor.key[0])
+        except OverflowError:
+            cursor = None
     key = cursor.key if cursor is not None else None
     forward = cursor is None or cursor.forward
-    bounds = {"lowest": access.day_number(filters.date_from) if filters.date_from else None,
-              "highest": access.day_number(filters.date_to) if filters.date_to else None}
     limit = per_page + 1
     codes = _classification_ids(filters.classification_id)
-    own = _letter_conditions(filters, codes)
-    texts, _ = _text_conditions(filters, letter.id)
     counting = count and cursor is None
     total: tuple[int, bool] | None = None
+    visible = letter_access_clause(user)
 
-    # ``letter.id IN (...)``: both databases read the letters by primary key for each id
-    # the inner query gives, so the narrow index drives the query whatever the planner's
-    # statistics say.
-    conditions = None
-    if filters.queue in ("to_read", "copies"):
-        position = user_position(user)
-        conditions = [letter.id.in_(sa.select(LetterRecipient.letter_id).where(
-            LetterRecipient.position_id == (position.id if position else -1),
-            LetterRecipient.kind == ("to" if filters.queue == "to_read" else "cc"),
-            LetterRecipient.read_at.is_(None))), letter.status == "registered"]
-    else:
-        narrow = _narrow_text_ids(filters)
+    def own(alias) -> list[sa.ColumnElement]:
+        return [*_letter_conditions(filters, codes, alias),
+                *_queue_conditions(filters, user, alias), *_date_conditions(filters, alias)]
+
+    if searching:
+        narrow = _narrow_text_ids(queries)
         if narrow is not None:
-            conditions = [letter.id.in_(narrow)]
+            conditions = [letter.id.in_(narrow), visible, *own(letter)]
+            keys = _select_keys(conditions, columns=(letter.id,), key=key, forward=forward,
+                                limit=limit)
+            if counting:
+                total = _count(conditions)
+        else:
+            from eoffice.search import services as search
+            from eoffice.search.index import source
+
+            query, column = queries[0]
+            others = queries[1:]
+
+            def where(object_id):
+                inner = aliased(IncomingLetter)
+                parts = [search.match_condition(source("incoming_letters"), q, object_id, c)
+                         for q, c in others]
+                mine = own(inner)
+                if mine:
+                    parts.append(sa.exists().where(inner.id == object_id, *mine))
+                return sa.and_(*parts) if parts else sa.true()
+
+            ids = search.newest_matches(
+                source("incoming_letters"), query, user, limit=limit, column=column,
+                where=where, before=key[0] if key and forward else None,
+                after=key[0] if key and not forward else None)
+            keys = [(i,) for i in ids]
+    else:
+        conditions = None
+        if filters.queue in ("to_read", "copies"):
+            conditions = []
         elif codes is not None and _few(codes):
             inner = aliased(IncomingLetter)
             conditions = [letter.id.in_(sa.select(inner.id).where(
                 inner.classification_id.in_(codes)))]
-        if conditions is not None and filters.queue == "registered_by_me":
-            conditions.append(letter.registered_by_id == user.id)
-    if conditions is not None:
-        conditions += [letter_access_clause(user), *own, *texts]
-        keys = _keys_by_letter(conditions, key=key, forward=forward, limit=limit, **bounds)
-        if counting:
-            total = _count_by_letter(conditions, **bounds)
-    else:
-        def where(object_id):
-            inner = aliased(IncomingLetter)
-            parts, _ = _text_conditions(filters, object_id)
-            mine = _letter_conditions(filters, codes, inner)
-            if mine:
-                parts.append(sa.exists().where(inner.id == object_id, *mine))
-            return sa.and_(*parts)
+        if conditions is not None:
+            # ``letter.id IN (...)``: both databases read the letters by primary key for
+            # each id the narrow index gives, whatever the planner's statistics say.
+            conditions += [visible, *own(letter)]
+            keys = _select_keys(conditions, columns=(letter.received_date, letter.id),
+                                key=(access.from_day_number(key[0]), key[1]) if key else None,
+                                forward=forward, limit=limit)
+            keys = [(access.day_number(day), letter_id) for day, letter_id in keys]
+            if counting:
+                total = _count(conditions)
+        else:
+            rule = letter_rules.RULE
+            only = [(access.USER, user.id)] if filters.queue == "registered_by_me" else None
+            filtered = _letter_conditions(filters, codes)
 
-        rule = letter_rules.RULE
-        only = [(access.USER, user.id)] if filters.queue == "registered_by_me" else None
-        narrowed = where if (own or texts) else None
-        keys = access.newest(rule, user, limit=limit, key=key, newest_first=forward,
-                             where=narrowed, grantees=only, **bounds)
-        # Counting under a filter checked row by row could read every grant of the user
-        # (a rare status among a million letters): then the count is left out, unless
-        # this one page holds everything.
-        if counting and narrowed is None:
-            total = access.count_capped(rule, user, cap=COUNT_CAP, grantees=only, **bounds)
-        elif counting and len(keys) <= per_page:
-            total = (len(keys), False)
-    ids = [object_id for _, object_id in keys]
+            def where(object_id):
+                inner = aliased(IncomingLetter)
+                return sa.exists().where(inner.id == object_id,
+                                         *_letter_conditions(filters, codes, inner))
+
+            bounds = {"lowest": access.day_number(filters.date_from) if filters.date_from
+                      else None,
+                      "highest": access.day_number(filters.date_to) if filters.date_to
+                      else None}
+            keys = access.newest(rule, user, limit=limit, key=key, newest_first=forward,
+                                 where=where if filtered else None, grantees=only, **bounds)
+            # Counting under a filter checked row by row could read every grant of the
+            # user (a rare status among a million letters): the count is then left out,
+            # unless this one page holds everything.
+            if counting and not filtered:
+                total = access.count_capped(rule, user, cap=COUNT_CAP, grantees=only,
+                                            **bounds)
+    if counting and total is None and len(keys) <= per_page:
+        total = (len(keys), False)
+    ids = [k[-1] for k in keys]
     loaded = {item.id: item for item in db.session.scalars(
         sa.select(IncomingLetter).where(IncomingLetter.id.in_(ids)).options(*list_options()))}
     page = paging.page_from_rows([loaded[i] for i in ids if i in loaded], per_page, cursor,
-                                 letter_key)
+                                 search_key if searching else letter_key)
     if total is not None:
         number, capped = total
         if capped:

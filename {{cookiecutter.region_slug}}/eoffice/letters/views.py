@@ -57,7 +57,7 @@ def index():
         if getattr(form, name).errors:
             getattr(form, name).data = None
     filters = _filters(form)
-    page = services.letter_page(filters, current_user, cursor=paging.cursor_arg(2),
+    page = services.letter_page(filters, current_user, cursor=paging.cursor_arg(),
                                 per_page=paging.per_page_arg())
     args = {k: v for k, v in request.args.items() if k not in ("cursor", "page") and v}
     return render_template("letters/index.html", form=form, page=page, args=args,

@@ -680,6 +680,8 @@ def queue_page(user, queue: str, *, cursor=None, per_page: int = 25):
     from eoffice import access, paging
     from eoffice.outgoing.access import RULE
 
+    cursor = paging.fits(cursor, int, int) if queue in ("all", "mine") else \
+        paging.fits(cursor, dt.datetime, int)
     forward = cursor is None or cursor.forward
     if queue in ("all", "mine"):
         only = [(access.USER, user.id)] if queue == "mine" else None

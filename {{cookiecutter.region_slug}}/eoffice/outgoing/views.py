@@ -47,7 +47,7 @@ def get_visible(letter_id: int) -> OutgoingLetter:
 def index():
     queue = request.args.get("antrian", "all")
     queue = queue if queue in services.QUEUES else "all"
-    page = services.queue_page(current_user, queue, cursor=paging.cursor_arg(2),
+    page = services.queue_page(current_user, queue, cursor=paging.cursor_arg(),
                                per_page=paging.per_page_arg())
     return render_template("outgoing/index.html", page=page, queue=queue,
                            counts=services.queue_counts(current_user))

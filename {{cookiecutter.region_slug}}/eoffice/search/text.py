@@ -27,7 +27,11 @@ MAX_WORD = 40
 
 def fold(text: str) -> str:
     """Lower case, accents removed (NFKD without combining marks)."""
-    decomposed = unicodedata.normalize("NFKD", text or "")
+    if not text:
+        return ""
+    if text.isascii():  # nearly all Indonesian text: nothing to decompose
+        return text.lower()
+    decomposed = unicodedata.normalize("NFKD", text)
     return "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
 
 
