@@ -406,32 +406,81 @@ def can_see(rule_: AccessRule, user, object_id: int | None) -> bool:
                                                            sa.literal(object_id)))))
 
 
-def _branches(rule_: AccessRule, user, *, limit: int, key: Sequence | None, newest_first: bool,
-              where, lowest: int | None, highest: int | None,
-              grantees: list[Grantee] | None = None) -> list[sa.Subquery]:
-    out = []
+def _held(rule_: AccessRule, user, grantees: list[Grantee] | None) -> list[Grantee]:
     held = rule_.grantees(user)
     if grantees is not None:  # a narrower list (e.g. "registered by me"), never a wider one
         held = [g for g in grantees if g in held]
-    for kind, gid in held:
-        grant = aliased(AccessGrant)
-        query = sa.select(grant.sort_key.label("sort_key"), grant.object_id.label("object_id"))\
-            .where(grant.object_type == rule_.object_type, grant.grantee_kind == kind,
-                   grant.grantee_id == gid)
-        if key is not None:
-            pair = sa.tuple_(grant.sort_key, grant.object_id)
-            bound = sa.tuple_(*[sa.literal(v) for v in key])
-            query = query.where(pair < bound if newest_first else pair > bound)
-        if lowest is not None:
-            query = query.where(grant.sort_key >= lowest)
-        if highest is not None:
-            query = query.where(grant.sort_key <= highest)
-        if where is not None:
-            query = query.where(where(grant.object_id))
-        order = (grant.sort_key.desc(), grant.object_id.desc()) if newest_first else (
-            grant.sort_key.asc(), grant.object_id.asc())
-        out.append(query.order_by(*order).limit(limit).subquery())
-    return out
+    return held
+
+
+def _branch(i: int, *, keyed: bool, newest_first: bool, lowest: bool, highest: bool,
+            where) -> sa.Subquery:
+    """The range scan of grantee ``i``: its values are bind parameters (``t``, ``k<i>``,
+    ``g<i>``, ``key_sort``, ``key_object``, ``lowest``, ``highest``, ``n``), so the
+    statement is built once per shape and only executed after that."""
+    grant = aliased(AccessGrant)
+    query = sa.select(grant.sort_key.label("sort_key"), grant.object_id.label("object_id"))\
+        .where(grant.object_type == sa.bindparam("t"),
+               grant.grantee_kind == sa.bindparam(f"k{i}"),
+               grant.grantee_id == sa.bindparam(f"g{i}"))
+    if keyed:
+        pair = sa.tuple_(grant.sort_key, grant.object_id)
+        bound = sa.tuple_(sa.bindparam("key_sort", type_=sa.BigInteger),
+                          sa.bindparam("key_object", type_=sa.Integer))
+        query = query.where(pair < bound if newest_first else pair > bound)
+    if lowest:
+        query = query.where(grant.sort_key >= sa.bindparam("lowest", type_=sa.BigInteger))
+    if highest:
+        query = query.where(grant.sort_key <= sa.bindparam("highest", type_=sa.BigInteger))
+    if where is not None:
+        query = query.where(where(grant.object_id))
+    order = (grant.sort_key.desc(), grant.object_id.desc()) if newest_first else (
+        grant.sort_key.asc(), grant.object_id.asc())
+    return query.order_by(*order).limit(sa.bindparam("n", type_=sa.Integer,
+                                                     literal_execute=True)).subquery()
+
+
+_STATEMENTS: dict[tuple, sa.Select] = {}
+
+
+def _statement(kind: str, count: int, where, **shape) -> sa.Select:
+    """The merged statement of ``count`` grantees: ``newest`` rows, or the ``count`` of
+    them; cached by shape unless ``where`` (a filter of the caller's) is given."""
+    cache_key = (kind, count, tuple(sorted(shape.items())))
+    if where is None and cache_key in _STATEMENTS:
+        return _STATEMENTS[cache_key]
+    newest_first = shape["newest_first"]
+    branches = [_branch(i, where=where, **shape) for i in range(count)]
+    if count == 1:
+        merged = branches[0]
+    else:
+        merged = sa.union(*[sa.select(b.c.sort_key, b.c.object_id) for b in branches]).subquery()
+    if kind == "count":
+        statement = sa.select(sa.func.count()).select_from(
+            sa.select(merged.c.object_id).limit(sa.bindparam("n", type_=sa.Integer,
+                                                             literal_execute=True)).subquery())
+    else:
+        order = (merged.c.sort_key.desc(), merged.c.object_id.desc()) if newest_first else (
+            merged.c.sort_key.asc(), merged.c.object_id.asc())
+        statement = sa.select(merged.c.sort_key, merged.c.object_id).order_by(*order).limit(
+            sa.bindparam("n", type_=sa.Integer, literal_execute=True))
+    if where is None:
+        _STATEMENTS[cache_key] = statement
+    return statement
+
+
+def _params(rule_: AccessRule, held: list[Grantee], *, limit: int, key=None, lowest=None,
+            highest=None) -> dict:
+    params = {"t": rule_.object_type, "n": limit}
+    for i, (kind, gid) in enumerate(held):
+        params[f"k{i}"], params[f"g{i}"] = kind, gid
+    if key is not None:
+        params["key_sort"], params["key_object"] = key
+    if lowest is not None:
+        params["lowest"] = lowest
+    if highest is not None:
+        params["highest"] = highest
+    return params
 
 
 def newest(rule_: AccessRule, user, *, limit: int, key: Sequence | None = None,
@@ -448,19 +497,22 @@ def newest(rule_: AccessRule, user, *, limit: int, key: Sequence | None = None,
     ``lowest``/``highest`` bound the sort key; ``grantees`` keeps to some of the
     user's grantees.
     """
-    branches = _branches(rule_, user, limit=limit, key=key, newest_first=newest_first,
-                         where=where, lowest=lowest, highest=highest, grantees=grantees)
-    if not branches:
+    held = _held(rule_, user, grantees)
+    if not held:
         return []
-    if len(branches) == 1:
-        merged = branches[0]
-        query = sa.select(merged.c.sort_key, merged.c.object_id)
-    else:
-        merged = sa.union(*[sa.select(b.c.sort_key, b.c.object_id) for b in branches]).subquery()
-        query = sa.select(merged.c.sort_key, merged.c.object_id)
-    order = (merged.c.sort_key.desc(), merged.c.object_id.desc()) if newest_first else (
-        merged.c.sort_key.asc(), merged.c.object_id.asc())
-    return [tuple(row) for row in db.session.execute(query.order_by(*order).limit(limit))]
+    statement = _statement("rows", len(held), where, keyed=key is not None,
+                           newest_first=newest_first, lowest=lowest is not None,
+                           highest=highest is not None)
+    params = _params(rule_, held, limit=limit, key=key, lowest=lowest, highest=highest)
+    return [tuple(row) for row in db.session.execute(statement, params)]
+
+
+def _count(rule_: AccessRule, held: list[Grantee], *, cap: int, where=None, lowest=None,
+           highest=None) -> int:
+    statement = _statement("count", len(held), where, keyed=False, newest_first=True,
+                           lowest=lowest is not None, highest=highest is not None)
+    return db.session.scalar(statement, _params(rule_, held, limit=cap + 1, lowest=lowest,
+                                                highest=highest)) or 0
 
 
 def sees_more_than(rule_: AccessRule, user, cap: int) -> bool:
@@ -468,9 +520,8 @@ def sees_more_than(rule_: AccessRule, user, cap: int) -> bool:
     after the other (each no further than ``cap``), so a user who holds one large
     grantee is answered after one short index range."""
     total = 0
-    for branch in _branches(rule_, user, limit=cap + 1, key=None, newest_first=True,
-                            where=None, lowest=None, highest=None):
-        total += db.session.scalar(sa.select(sa.func.count()).select_from(branch)) or 0
+    for grantee in _held(rule_, user, None):
+        total += _count(rule_, [grantee], cap=cap)
         if total > cap:
             return True
     return False
@@ -480,13 +531,15 @@ def count_capped(rule_: AccessRule, user, *, cap: int, where=None, lowest: int |
                  highest: int | None = None,
                  grantees: list[Grantee] | None = None) -> tuple[int, bool]:
     """How many objects ``user`` may see, counting no further than ``cap``:
-    (count, whether the cap was reached)."""
-    branches = _branches(rule_, user, limit=cap + 1, key=None, newest_first=True, where=where,
-                         lowest=lowest, highest=highest, grantees=grantees)
-    if not branches:
+    (count, whether the cap was reached). One grantee that alone holds more than the
+    cap answers at once; otherwise the grantees' objects are counted together."""
+    held = _held(rule_, user, grantees)
+    if not held:
         return 0, False
-    merged = sa.union(*[sa.select(b.c.object_id) for b in branches]).subquery() \
-        if len(branches) > 1 else branches[0]
-    count = db.session.scalar(sa.select(sa.func.count()).select_from(
-        sa.select(merged.c.object_id).limit(cap + 1).subquery())) or 0
+    bounds = {"lowest": lowest, "highest": highest}
+    if len(held) > 1:
+        for grantee in held:
+            if _count(rule_, [grantee], cap=cap, where=where, **bounds) > cap:
+                return cap, True
+    count = _count(rule_, held, cap=cap, where=where, **bounds)
     return min(count, cap), count > cap

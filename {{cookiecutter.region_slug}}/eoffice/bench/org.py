@@ -104,7 +104,6 @@ class Org:
     units: list[tuple[str, str, str, str | None]]  # code, name, kind, parent code
     posts: list[Post]
     offices: list[Office]
-    unit_ids: dict[str, int] = field(default_factory=dict)
 
     def post(self, key: str) -> Post:
         return next(p for p in self.posts if p.key == key)
@@ -287,7 +286,6 @@ def write(org: Org, session, faker: Faker, rng: random.Random, password_hash: st
         session.add_all([staff, position, user])
         people[post.key] = (staff, user)
     session.flush()
-    org.unit_ids = {code: unit.id for code, unit in units.items()}
     for post in org.posts:
         staff, user = people[post.key]
         post.id, post.unit_id = positions[post.key].id, units[post.unit_code].id

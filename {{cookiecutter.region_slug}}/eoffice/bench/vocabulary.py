@@ -8,14 +8,16 @@ length and variety.
 Two words are kept under control because the benchmark searches for them:
 ``COMMON_WORD`` ("rapat", meeting) appears only in the subjects of the
 ``MEETING_SUBJECTS`` (about 20% of letters) and in the notes and summaries of
-those letters; ``RARE_WORD`` (a made-up village) appears only in the few letters
-the seeder plants it in. No other string here starts with either word.
+those letters; ``RARE_WORD`` (a made-up village) appears only in the
+``RARE_LETTERS`` letters the seeder plants it in. No other string here starts with
+either word.
 """
 
 from __future__ import annotations
 
 COMMON_WORD = "rapat"
 RARE_WORD = "Lembahkabut"
+RARE_LETTERS = 10  # letters that carry RARE_WORD
 
 # The region's offices (OPD): code, name, size. "besar" offices have a secretariat unit
 # (sekretariat) of their own with the clerk in it; "sedang" ones keep every position in

@@ -45,8 +45,11 @@ def _at_core_head(connection) -> bool:
 def build_all(connection, log: Callable[[str], None] = print) -> None:
     """Build every derived table from the source tables (after a restore)."""
     from eoffice import access
+    from eoffice.maintenance.database import analyze
     from eoffice.search import index
 
+    if connection.dialect.name == "postgresql":
+        analyze(connection)  # without statistics the rebuild's joins take the slow plans
     access.rebuild(connection, report=False)
     written = index.reindex(connection)
     log("access grants rebuilt; search index: " +
@@ -72,6 +75,10 @@ def build_missing(connection, log: Callable[[str], None] = print) -> None:
 
     if _empty(connection, AccessGrant.__table__) and any(
             not _empty(connection, rule.model.__table__) for rule in access.rules()):
+        if connection.dialect.name == "postgresql":
+            from eoffice.maintenance.database import analyze
+
+            analyze(connection)
         access.rebuild(connection, report=False)
         log("access grants built")
     missing = [s.name for s in index.sources() if _empty(connection, s.table)

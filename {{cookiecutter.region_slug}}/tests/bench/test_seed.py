@@ -14,7 +14,7 @@ from eoffice.auth.models import User
 from eoffice.bench import org as org_plan
 from eoffice.bench import target
 from eoffice.bench import vocabulary as words
-from eoffice.bench.seed import BENCH_PASSWORD, RARE_LETTERS, SeedOptions, seed_database
+from eoffice.bench.seed import BENCH_PASSWORD, SeedOptions, seed_database
 from eoffice.dispositions.models import RECIPIENT_STATUSES, Disposition, DispositionRecipient
 from eoffice.extensions import db
 from eoffice.letters.models import LETTER_STATUSES, SECURITY_LEVELS, IncomingLetter, LetterRecipient
@@ -172,12 +172,22 @@ def test_outgoing_letters_have_unique_numbers_and_their_chains(seeded):
             assert item.current_step == len(steps[item.id])
 
 
+def test_the_derived_data_is_built(seeded):
+    from eoffice import access
+    from eoffice.search.models import INCOMING
+
+    _url, app, _result, _lines = seeded
+    with app.app_context():
+        assert [d for d in access.check() if not d.ok] == []
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(INCOMING)) == LETTERS
+
+
 def test_the_search_words_are_planted(seeded):
     _url, app, _result, _lines = seeded
     with app.app_context():
         texts = rows(sa.select(IncomingLetter.subject, IncomingLetter.summary))
         rare = [t for t in texts if words.RARE_WORD in f"{t[0]} {t[1]}"]
-        assert len(rare) == RARE_LETTERS
+        assert len(rare) == words.RARE_LETTERS
         common = [t for t in texts if re.search(r"\brapat", f"{t[0]} {t[1]}".lower())]
         assert 0.15 <= len(common) / LETTERS <= 0.25
 
@@ -258,6 +268,7 @@ def test_the_command_refuses_the_regions_own_database(bench_url):
     from eoffice import create_app
 
     url = bench_url("own")
+    target.ensure_database(url)
     app = create_app({"SQLALCHEMY_DATABASE_URI": url})
     with app.app_context():  # as `flask` gives its commands
         result = app.test_cli_runner().invoke(args=["eoffice", "bench", "seed", "--database",
@@ -271,3 +282,18 @@ def test_the_command_refuses_the_regions_own_database(bench_url):
 def test_a_benchmark_database_can_be_seeded_again(seeded):
     url, _app, _result, _lines = seeded
     assert target.database_state(url) == "bench"
+
+
+def test_the_same_seed_writes_the_same_letters(bench_url, bench_app_for):
+    def letters(name: str) -> list[tuple]:
+        url = bench_url(name)
+        seed_database(url, SeedOptions(letters=300, seed=11), echo=lambda line: None)
+        with bench_app_for(url).app_context():
+            return rows(sa.select(
+                IncomingLetter.agenda_number, IncomingLetter.received_date,
+                IncomingLetter.subject, IncomingLetter.sender, IncomingLetter.sender_number,
+                IncomingLetter.security, sa.select(sa.func.count()).where(
+                    Disposition.letter_id == IncomingLetter.id).scalar_subquery())
+                .order_by(IncomingLetter.id))
+
+    assert letters("same1") == letters("same2")
