@@ -196,6 +196,10 @@ class AccessRule:
     def grantees(self, user) -> list[Grantee]:
         raise NotImplementedError
 
+    def repair(self, connection) -> None:
+        """Rewrite whatever else the feature derives for its lists (``rebuild`` calls it;
+        nothing by default)."""
+
 
 def grant(kind: str, grantee_id, sort_key, object_id) -> list[sa.ColumnElement]:
     """The columns of one grant row in a rule's SELECT, named as ``grant_rows`` must
@@ -351,6 +355,8 @@ def rebuild(connection=None, *, step: int = 20000, progress=None,
     connection = connection if connection is not None else db.session.connection()
     paths.rewrite_all(connection)
     found = check(connection, step=step) if report else []
+    for rule_ in rules():
+        rule_.repair(connection)
     for rule_ in rules():
         connection.execute(sa.delete(AccessGrant).where(
             AccessGrant.object_type == rule_.object_type))

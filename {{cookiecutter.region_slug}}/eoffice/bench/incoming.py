@@ -26,7 +26,8 @@ LETTER_COLUMNS = ("id", "agenda_number", "agenda_year", "agenda_seq", "sender", 
                   "security", "speed", "physical_attachments", "status", "registered_by_id",
                   "registering_unit_id", "cancel_reason", "filed_note", "created_at",
                   "updated_at")
-RECIPIENT_COLUMNS = ("id", "letter_id", "position_id", "kind", "read_at", "read_by_id")
+RECIPIENT_COLUMNS = ("id", "letter_id", "position_id", "kind", "read_at", "read_by_id",
+                     "received_date", "letter_open")
 DISPOSITION_COLUMNS = ("id", "letter_id", "parent_recipient_id", "from_position_id",
                        "from_user_id", "from_name", "note", "due_date", "created_at",
                        "updated_at")
@@ -180,7 +181,8 @@ class Incoming:
                         1 if kind == "to" else 0.85):
                     read_at = region.later(created, 600, min(age * DAY, 5 * DAY) + 601)
                 recipients.append((self.recipient_id, letter_id, post.id, kind, read_at,
-                                   post.user_id if read_at else None))
+                                   post.user_id if read_at else None, day,
+                                   status == "registered"))
                 self.recipient_id += 1
 
     def addressees(self, office: org_plan.Office) -> tuple[list, list]:

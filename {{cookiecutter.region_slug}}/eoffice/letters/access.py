@@ -114,6 +114,11 @@ class IncomingLetterAccess(access.AccessRule):
                 DispositionRecipient, DispositionRecipient.disposition_id == Disposition.id)
             .where(DispositionRecipient.position_id.in_(moved)))
 
+    def repair(self, connection) -> None:
+        from eoffice.letters.models import copy_to_recipients
+
+        copy_to_recipients(connection)  # the unread queues' copy of each letter's state
+
     # --- who asks --------------------------------------------------------------------
 
     def grantees(self, user) -> list[access.Grantee]:

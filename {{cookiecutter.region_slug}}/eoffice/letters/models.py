@@ -95,13 +95,20 @@ class IncomingLetter(TimestampMixin, db.Model):
 class LetterRecipient(db.Model):
     """A position the letter is addressed to (``to``) or copied to (``cc``, tembusan).
 
-    ``read_at`` is set when the holder first opens the letter.
+    ``read_at`` is set when the holder first opens the letter. ``received_date`` (the
+    letter's, which never changes) and ``letter_open`` (the letter is registered: not
+    cancelled, filed or awaiting) are copied here so that a position's unread open
+    letters, newest first, are one range of the partial index
+    ``ix_letter_recipients_unread``: the "to read" and "copies" queues and their
+    counters read nothing else.
     """
 
     __tablename__ = "letter_recipients"
     __table_args__ = (
         sa.UniqueConstraint("letter_id", "position_id"),
-        sa.Index("ix_letter_recipients_position", "position_id", "kind", "read_at"),
+        sa.Index("ix_letter_recipients_unread", "position_id", "kind", "letter_open",
+                 "received_date", "letter_id", sqlite_where=sa.text("read_at IS NULL"),
+                 postgresql_where=sa.text("read_at IS NULL")),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -111,9 +118,36 @@ class LetterRecipient(db.Model):
     kind: Mapped[str] = mapped_column(sa.String(2))  # "to" or "cc"
     read_at: Mapped[dt.datetime | None]
     read_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    received_date: Mapped[dt.date | None]
+    letter_open: Mapped[bool] = mapped_column(default=True, server_default=sa.true())
 
     letter: Mapped[IncomingLetter] = relationship(back_populates="recipients")
     position: Mapped[Position] = relationship()
+
+
+@sa.event.listens_for(LetterRecipient, "before_insert")
+def _copy_from_letter(mapper, connection, target: LetterRecipient) -> None:
+    """Every recipient row carries its letter's date received and whether it is open
+    (see the docstring)."""
+    letter = target.__dict__.get("letter")
+    if letter is not None:
+        day, status = letter.received_date, letter.status
+    else:
+        day, status = connection.execute(sa.select(
+            IncomingLetter.received_date, IncomingLetter.status).where(
+            IncomingLetter.id == target.letter_id)).one()
+    if target.received_date is None:
+        target.received_date = day
+    target.letter_open = status == "registered"
+
+
+@sa.event.listens_for(IncomingLetter, "after_update")
+def _letter_opened_or_closed(mapper, connection, target: IncomingLetter) -> None:
+    """A letter cancelled, filed or accepted: its recipient rows follow."""
+    if sa.inspect(target).attrs.status.history.has_changes():
+        connection.execute(sa.update(LetterRecipient.__table__).where(
+            LetterRecipient.__table__.c.letter_id == target.id).values(
+            letter_open=target.status == "registered"))
 
 
 class LetterAttachment(db.Model):
@@ -129,3 +163,24 @@ class LetterAttachment(db.Model):
 
     letter: Mapped[IncomingLetter] = relationship(back_populates="attachments")
     file: Mapped[StoredFile] = relationship(lazy="joined")
+
+
+def recipient_copies_differ(connection) -> int:
+    """Recipient rows whose copied date received or open flag disagrees with their
+    letter (0 when all agree; the flush events keep them so)."""
+    letter, recipient = IncomingLetter.__table__, LetterRecipient.__table__
+    return connection.scalar(sa.select(sa.func.count()).select_from(
+        recipient.join(letter, letter.c.id == recipient.c.letter_id)).where(sa.or_(
+            recipient.c.received_date.is_(None),
+            recipient.c.received_date != letter.c.received_date,
+            recipient.c.letter_open != (letter.c.status == "registered")))) or 0
+
+
+def copy_to_recipients(connection) -> None:
+    """Write the copied columns of every recipient row again from its letter."""
+    letter, recipient = IncomingLetter.__table__, LetterRecipient.__table__
+    connection.execute(sa.update(recipient).values(
+        received_date=sa.select(letter.c.received_date).where(
+            letter.c.id == recipient.c.letter_id).scalar_subquery(),
+        letter_open=sa.select(letter.c.status == "registered").where(
+            letter.c.id == recipient.c.letter_id).scalar_subquery()))

@@ -448,11 +448,38 @@ def letter_page(filters: LetterFilter, user, *, cursor: paging.Cursor | None = N
                 where=where, before=key[0] if key and forward else None,
                 after=key[0] if key and not forward else None)
             keys = [(i,) for i in ids]
+    elif filters.queue in ("to_read", "copies"):
+        # One range of the partial index of unread recipients, newest first; each letter
+        # checked (status, filters, the rule) as the scan goes.
+        position = user_position(user)
+        recipient = aliased(LetterRecipient)
+        inner = aliased(IncomingLetter)
+        conditions = [recipient.position_id == (position.id if position else -1),
+                      recipient.kind == ("to" if filters.queue == "to_read" else "cc"),
+                      recipient.letter_open == sa.true(), recipient.read_at.is_(None)]
+        # An addressee of a registered letter always holds a grant (letters/access.py);
+        # a copy of an R or SR letter does not, so copies are checked against the rule.
+        mine = _letter_conditions(filters, codes, inner)
+        if filters.queue == "copies":
+            mine.append(letter_rules.access_clause(user, inner.id))
+        if mine:
+            conditions.append(sa.exists().where(inner.id == recipient.letter_id, *mine))
+        if filters.date_from:
+            conditions.append(recipient.received_date >= filters.date_from)
+        if filters.date_to:
+            conditions.append(recipient.received_date <= filters.date_to)
+        keys = _select_keys(conditions, columns=(recipient.received_date, recipient.letter_id),
+                            key=(access.from_day_number(key[0]), key[1]) if key else None,
+                            forward=forward, limit=limit)
+        keys = [(access.day_number(day), letter_id) for day, letter_id in keys]
+        if counting:
+            query = sa.select(recipient.letter_id).where(*conditions)
+            number = db.session.scalar(sa.select(sa.func.count()).select_from(
+                query.limit(COUNT_CAP + 1).subquery())) or 0
+            total = (min(number, COUNT_CAP), number > COUNT_CAP)
     else:
         conditions = None
-        if filters.queue in ("to_read", "copies"):
-            conditions = []
-        elif codes is not None and _few(codes):
+        if codes is not None and _few(codes):
             inner = aliased(IncomingLetter)
             conditions = [letter.id.in_(sa.select(inner.id).where(
                 inner.classification_id.in_(codes)))]
@@ -512,14 +539,18 @@ def queue_counts(user) -> dict[str, int]:
     pid = position.id if position else -1
 
     def unread(kind: str):
-        # Counted from the recipients' (position, kind, read_at) index: exact, and as
-        # cheap as the queue is short, however many letters there are.
+        # Counted from the partial index of unread recipients: exact, and as cheap as
+        # the queue is short, however many letters there are. An addressee always holds
+        # a grant of a registered letter (the rule, letters/access.py); a copy of an R or
+        # SR letter does not, so copies are checked against the grants.
         recipient = aliased(LetterRecipient)
+        conditions = [recipient.position_id == pid, recipient.kind == kind,
+                      recipient.letter_open == sa.true(), recipient.read_at.is_(None)]
+        if kind == "cc":
+            conditions.append(sa.exists().where(IncomingLetter.id == recipient.letter_id,
+                                                letter_access_clause(user)))
         return sa.select(sa.func.count()).select_from(recipient).where(
-            recipient.position_id == pid, recipient.kind == kind, recipient.read_at.is_(None),
-            sa.exists().where(IncomingLetter.id == recipient.letter_id,
-                              IncomingLetter.status == "registered",
-                              letter_access_clause(user))).scalar_subquery()
+            *conditions).scalar_subquery()
 
     mine = sa.select(sa.func.count()).select_from(IncomingLetter).where(
         IncomingLetter.registered_by_id == user.id).scalar_subquery()

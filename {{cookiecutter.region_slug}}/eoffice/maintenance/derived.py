@@ -105,6 +105,11 @@ def health(connection) -> list[tuple[bool, str]]:
     wrong = [f"{d.rule} ({d.missing}/{d.extra})" for d in found if not d.ok] + [
         f"{name} ({missing}/{extra})" for name, (missing, extra) in tree.items()
         if missing or extra]
+    from eoffice.letters.models import recipient_copies_differ
+
+    stale = recipient_copies_differ(connection)
+    if stale:
+        wrong.append(f"letter_recipients ({stale})")
     out.append((not wrong, _("PROBLEM: access grants differ from the rules (missing/extra): "
                              "%(which)s; run flask eoffice access rebuild",
                              which=", ".join(wrong)) if wrong else

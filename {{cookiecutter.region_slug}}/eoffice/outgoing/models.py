@@ -42,6 +42,8 @@ class OutgoingLetter(TimestampMixin, db.Model):
         # Queues: "to sign" (signer position, approved), "returned to me" (drafter).
         sa.Index("ix_outgoing_letters_signer", "signer_position_id", "status"),
         sa.Index("ix_outgoing_letters_drafter", "drafter_id", "status"),
+        # "To send": the signed letters of the positions of a clerk's office.
+        sa.Index("ix_outgoing_letters_status", "status", "drafter_position_id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -52,7 +54,7 @@ class OutgoingLetter(TimestampMixin, db.Model):
     speed: Mapped[str] = mapped_column(sa.String(12), default="biasa")
     body_html: Mapped[str] = mapped_column(sa.Text, default="")
     details: Mapped[dict] = mapped_column(sa.JSON, default=dict)
-    status: Mapped[str] = mapped_column(sa.String(12), default="draft", index=True)
+    status: Mapped[str] = mapped_column(sa.String(12), default="draft")
     revision: Mapped[int] = mapped_column(default=1)
     drafter_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"))
     drafter_position_id: Mapped[int | None] = mapped_column(sa.ForeignKey("positions.id"))

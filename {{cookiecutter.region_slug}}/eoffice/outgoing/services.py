@@ -651,14 +651,15 @@ def _queue_condition(user, queue: str) -> list[sa.ColumnElement]:
     if queue == "to_sign":
         return [OutgoingLetter.status == "approved", OutgoingLetter.signer_position_id == pid]
     if queue == "to_send":  # what can_send allows, as SQL
+        # Read from (drafter, status) and (status, drafter position): the positions of
+        # the clerk's office are listed here (a few dozen), not joined.
         senders = [OutgoingLetter.drafter_id == user.id]
         office = clerk_units(user)
         if office:
-            drafter_position = aliased(Position)
-            senders.append(sa.and_(
-                OutgoingLetter.security.not_in(RESTRICTED_LEVELS),
-                sa.exists().where(drafter_position.id == OutgoingLetter.drafter_position_id,
-                                  drafter_position.unit_id.in_(office))))
+            positions = list(db.session.scalars(sa.select(Position.id).where(
+                Position.unit_id.in_(office))))
+            senders.append(sa.and_(OutgoingLetter.drafter_position_id.in_(positions),
+                                   OutgoingLetter.security.not_in(RESTRICTED_LEVELS)))
         return [OutgoingLetter.status == "signed", sa.or_(*senders)]
     if queue == "returned":
         return [OutgoingLetter.status == "returned", OutgoingLetter.drafter_id == user.id]

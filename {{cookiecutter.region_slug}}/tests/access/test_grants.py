@@ -114,10 +114,12 @@ def _run(op, office, letters, users) -> None:
 
 def _assert_grants_follow_the_rule(office) -> None:
     from eoffice import access
+    from eoffice.extensions import db
     from eoffice.letters.access import RULE
-    from eoffice.letters.models import IncomingLetter
+    from eoffice.letters.models import IncomingLetter, recipient_copies_differ
 
     assert all(d.ok for d in access.check()), access.check()
+    assert recipient_copies_differ(db.session.connection()) == 0
     for key, user in office.users.items():
         expected = oracle.visible_by_oracle(user, IncomingLetter, oracle.incoming_clause)
         assert oracle.visible_by_grants(user, IncomingLetter, RULE) == expected, key
