@@ -113,6 +113,22 @@ def _run(url: str, requests: int, warmup: int, concurrency: int, duration: float
         sys.exit(code)
 
 
+@bench.command("plans")
+@click.option("--database", required=True, help=DATABASE_HELP)
+def plans(database: str) -> None:
+    """Check the query plan of every statement the benchmark's pages run: exit 1 when a
+    big table is read whole (no index) on a hot path."""
+    from eoffice.bench.plans import check_benchmark, print_plans
+    from eoffice.bench.target import require_bench
+
+    url = _url(database)
+    require_bench(url)
+    report = check_benchmark(url)
+    print_plans(report, click.echo)
+    if not report.ok:
+        sys.exit(1)
+
+
 @bench.command("all")
 @click.option("--database", required=True, help=DATABASE_HELP)
 @seed_options
