@@ -29,13 +29,14 @@ def test_the_check_sees_a_scan(bench_url):
     engine = sa.create_engine(url)
     try:
         with engine.connect() as connection, connection.begin():
-            marker = "?" if connection.dialect.name == "sqlite" else "%(term)s"
-            params = ("%rapat%",) if marker == "?" else {"term": "%rapat%"}
-            scans = plan_scans(connection, "SELECT id FROM incoming_letters WHERE subject "
-                                           f"LIKE {marker}", params)
-            by_key = plan_scans(connection, "SELECT id FROM incoming_letters WHERE id = "
-                                            f"{marker.replace('term', 'id')}",
-                                (5,) if marker == "?" else {"id": 5})
+            sqlite = connection.dialect.name == "sqlite"
+            like = ("SELECT id FROM incoming_letters WHERE subject LIKE ?" if sqlite
+                    else "SELECT id FROM incoming_letters WHERE subject LIKE %(term)s")
+            by_id = ("SELECT id FROM incoming_letters WHERE id = ?" if sqlite
+                     else "SELECT id FROM incoming_letters WHERE id = %(id)s")
+            scans = plan_scans(connection, like,
+                               ("%rapat%",) if sqlite else {"term": "%rapat%"})
+            by_key = plan_scans(connection, by_id, (5,) if sqlite else {"id": 5})
     finally:
         engine.dispose()
     assert [table for table, _line in scans] == ["incoming_letters"]
