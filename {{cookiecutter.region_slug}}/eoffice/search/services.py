@@ -55,6 +55,14 @@ def _match(source: SearchSource, query: Query, column: str | None) -> sa.ColumnE
                                                     type_=sa.String)))
 
 
+def _match_table(table, query: Query, column: str | None) -> sa.ColumnElement:
+    """The PostgreSQL full-text condition on ``table`` (an alias of a search table)."""
+    weight = COLUMNS[column][1] if column else ""
+    return table.c.document.op("@@")(sa.func.to_tsquery(
+        sa.literal_column("'simple'"), sa.bindparam(None, query.tsquery(weight),
+                                                    type_=sa.String)))
+
+
 def _matching(source: SearchSource, query: Query, column: str | None) -> sa.Select:
     """SELECT of the ids of every object matching (whoever may see it)."""
     if _sqlite():
@@ -135,15 +143,29 @@ def newest_matches(source: SearchSource, query: Query, user, *, limit: int,
         order = rowid.asc() if after is not None else rowid.desc()
         return list(db.session.scalars(query_.order_by(order).limit(limit)))
     table = source.table
-    query_ = sa.select(table.c.object_id).where(
-        _match(source, query, column), access.visible_clause(rule, user, table.c.object_id))
+    if access.sees_more_than(rule, user, SMALL_SET):
+        # Most of what matches is theirs: walk the matches, newest first.
+        ids = table.c.object_id
+        query_ = sa.select(ids).where(_match(source, query, column),
+                                      access.visible_clause(rule, user, ids))
+    else:
+        # Their few letters, newest first, each looked up in the index rows (walking
+        # the matches instead would read every match a region has to find theirs).
+        grant = access.AccessGrant
+        mine = sa.union(*[sa.select(grant.object_id.label("object_id")).where(
+            grant.object_type == rule.object_type, grant.grantee_kind == kind,
+            grant.grantee_id == gid) for kind, gid in grantees]).subquery()
+        ids = mine.c.object_id
+        found = table.alias()
+        query_ = sa.select(ids).where(sa.exists().where(
+            found.c.object_id == ids, _match_table(found, query, column)))
     if before is not None:
-        query_ = query_.where(table.c.object_id < before)
+        query_ = query_.where(ids < before)
     if after is not None:
-        query_ = query_.where(table.c.object_id > after)
+        query_ = query_.where(ids > after)
     if where is not None:
-        query_ = query_.where(where(table.c.object_id))
-    order = table.c.object_id.asc() if after is not None else table.c.object_id.desc()
+        query_ = query_.where(where(ids))
+    order = ids.asc() if after is not None else ids.desc()
     return list(db.session.scalars(query_.order_by(order).limit(limit)))
 
 
@@ -191,11 +213,13 @@ FIELD_WEIGHTS = {"title": 10.0, "parties": 4.0, "numbers": 6.0, "body": 2.0, "at
 WINDOW_TEXT = 1500  # characters of body and attachments read to rank a broad window
 
 
-def window_scores(source: SearchSource, query: Query, ids: list[int]) -> dict[int, float]:
+def window_scores(source: SearchSource, query: Query, ids: list[int]
+                  ) -> dict[int, tuple[float, int]]:
     """Relevance of a broad search's window, computed here from the indexed text (the
     same weights as bm25: subject, numbers, parties, body, attachments; a word counts
-    less in a longer field). Asking FTS5 for bm25 of a thousand given rows reads the
-    whole doclist of a common word once per row; this reads the thousand rows once."""
+    less in a longer field), with each row's sort key. Asking FTS5 for bm25 of hundreds
+    of given rows reads the whole doclist of a common word once per row; this reads the
+    rows once."""
     import re
 
     from eoffice.search.text import fold
@@ -208,7 +232,8 @@ def window_scores(source: SearchSource, query: Query, ids: list[int]) -> dict[in
     for start in range(0, len(ids), 500):
         chunk = ids[start:start + 500]
         rows = db.session.execute(sa.select(
-            table.c.object_id, table.c.title, table.c.parties, table.c.numbers,
+            table.c.object_id, table.c.sort_key, table.c.title, table.c.parties,
+            table.c.numbers,
             sa.func.substr(table.c.body, 1, WINDOW_TEXT).label("body"),
             sa.func.substr(table.c.attachments, 1, WINDOW_TEXT).label("attachments"))
             .where(table.c.object_id.in_(chunk)))
@@ -219,7 +244,7 @@ def window_scores(source: SearchSource, query: Query, ids: list[int]) -> dict[in
                 hits = len(pattern.findall(text))
                 if hits:
                     score += weight * hits / (1.0 + 0.05 * text.count(" "))
-            out[row.object_id] = score
+            out[row.object_id] = (score, row.sort_key)
     return out
 
 
@@ -271,16 +296,19 @@ def search(query: Query, user, *, names: list[str] | None = None, page: int = 1,
         results.counts[source.name] = len(ids)
         found[source.name] = ids
     # One way of scoring for every kind shown together, so their scores compare.
-    score = window_scores if results.broad else scores
     ranked: list[Hit] = []
     for source in sources():
         ids = found.get(source.name)
         if not ids:
             continue
+        if results.broad:
+            for object_id, (value, key) in window_scores(source, query, ids).items():
+                ranked.append(Hit(source, object_id, value, key))
+            continue
         keys = dict(db.session.execute(sa.select(source.table.c.object_id,
                                                  source.table.c.sort_key)
                                        .where(source.table.c.object_id.in_(ids))).all())
-        for object_id, value in score(source, query, ids).items():
+        for object_id, value in scores(source, query, ids).items():
             ranked.append(Hit(source, object_id, value, keys.get(object_id, 0)))
     ranked.sort(key=lambda h: (-h.score, -h.sort_key, -h.object_id))
     results.total = len(ranked)
