@@ -405,6 +405,26 @@ def visible_clause(rule_: AccessRule, user, object_id: sa.ColumnElement) -> sa.C
                  for kind, gid in grantees]))
 
 
+def granted_ids(rule_: AccessRule, grantees: list[Grantee], *, distinct: bool = False):
+    """SELECT of the ids of the objects these grantees may see: one primary-key range per
+    grantee (an OR of them lets a planner read every object's grants instead)."""
+    branches = [sa.select(AccessGrant.object_id.label("object_id")).where(
+        AccessGrant.object_type == rule_.object_type, AccessGrant.grantee_kind == kind,
+        AccessGrant.grantee_id == gid) for kind, gid in grantees]
+    return sa.union(*branches) if distinct else sa.union_all(*branches)
+
+
+def person_grantees(user) -> list[Grantee]:
+    """The user and the position they hold: what every rule grants to people."""
+    from eoffice.security import user_position
+
+    out = [(USER, user.id)]
+    position = user_position(user)
+    if position is not None:
+        out.append((POSITION, position.id))
+    return out
+
+
 def can_see(rule_: AccessRule, user, object_id: int | None) -> bool:
     if object_id is None:
         return False

@@ -122,16 +122,13 @@ class IncomingLetterAccess(access.AccessRule):
     # --- who asks --------------------------------------------------------------------
 
     def grantees(self, user) -> list[access.Grantee]:
-        from eoffice.security import can, is_system, user_position, user_unit_id
+        from eoffice.security import can, is_system, user_unit_id
 
         if not getattr(user, "is_authenticated", False) or not can(user, "letters.view"):
             return []
         if is_system(user):
             return [(access.SYSTEM, 0)]
-        out = [(access.USER, user.id)]
-        position = user_position(user)
-        if position is not None:
-            out.append((access.POSITION, position.id))
+        out = access.person_grantees(user)
         unit_id = user_unit_id(user)
         if unit_id is not None and can(user, "letters.register"):
             out.append((access.UNIT_CLERKS, unit_id))

@@ -109,16 +109,13 @@ class OutgoingLetterAccess(access.AccessRule):
             OutgoingLetter.drafter_position_id.in_(positions))
 
     def grantees(self, user) -> list[access.Grantee]:
-        from eoffice.security import can, is_system, user_position
+        from eoffice.security import can, is_system
 
         if not getattr(user, "is_authenticated", False) or not can(user, "outgoing.view"):
             return []
         if is_system(user):
             return [(access.SYSTEM, 0)]
-        out = [(access.USER, user.id)]
-        position = user_position(user)
-        if position is not None:
-            out.append((access.POSITION, position.id))
+        out = access.person_grantees(user)
         office = clerk_office(user)
         if office is not None:
             out.append((access.OFFICE_CLERKS, office))

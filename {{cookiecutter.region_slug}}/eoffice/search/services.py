@@ -120,43 +120,25 @@ def newest_matches(source: SearchSource, query: Query, user, *, limit: int,
         return []
     if _sqlite():
         name = fts_name(source.table)
-        rowid = sa.literal_column(f"{name}.rowid")
-        grant = access.AccessGrant
+        ids = sa.literal_column(f"{name}.rowid")
         if access.sees_more_than(rule, user, SMALL_SET):
-            visible = access.visible_clause(rule, user, rowid)
+            visible = access.visible_clause(rule, user, ids)
         else:
-            # "+rowid": test the set, do not ask FTS5 for each of its ids. One branch per
-            # grantee, so each is a range of the primary key (an OR of them would let
-            # the planner read the grants of every letter instead).
-            mine = sa.union_all(*[sa.select(grant.object_id).where(
-                grant.object_type == rule.object_type, grant.grantee_kind == kind,
-                grant.grantee_id == gid) for kind, gid in grantees])
-            visible = sa.literal_column(f"+{name}.rowid").in_(mine)
-        query_ = sa.select(rowid).select_from(sa.table(name)).where(
+            # "+rowid": test the set, do not ask FTS5 for each of its ids.
+            visible = sa.literal_column(f"+{name}.rowid").in_(
+                access.granted_ids(rule, grantees))
+        query_ = sa.select(ids).select_from(sa.table(name)).where(
             _match(source, query, column), visible)
-        if before is not None:
-            query_ = query_.where(rowid < before)
-        if after is not None:
-            query_ = query_.where(rowid > after)
-        if where is not None:
-            query_ = query_.where(where(rowid))
-        order = rowid.asc() if after is not None else rowid.desc()
-        return list(db.session.scalars(query_.order_by(order).limit(limit)))
-    table = source.table
-    if access.sees_more_than(rule, user, SMALL_SET):
+    elif access.sees_more_than(rule, user, SMALL_SET):
         # Most of what matches is theirs: walk the matches, newest first.
-        ids = table.c.object_id
+        ids = source.table.c.object_id
         query_ = sa.select(ids).where(_match(source, query, column),
                                       access.visible_clause(rule, user, ids))
     else:
         # Their few letters, newest first, each looked up in the index rows (walking
         # the matches instead would read every match a region has to find theirs).
-        grant = access.AccessGrant
-        mine = sa.union(*[sa.select(grant.object_id.label("object_id")).where(
-            grant.object_type == rule.object_type, grant.grantee_kind == kind,
-            grant.grantee_id == gid) for kind, gid in grantees]).subquery()
-        ids = mine.c.object_id
-        found = table.alias()
+        mine = access.granted_ids(rule, grantees, distinct=True).subquery()
+        ids, found = mine.c.object_id, source.table.alias()
         query_ = sa.select(ids).where(sa.exists().where(
             found.c.object_id == ids, _match_table(found, query, column)))
     if before is not None:
