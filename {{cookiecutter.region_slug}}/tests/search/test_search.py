@@ -208,3 +208,53 @@ def test_outgoing_letters_are_found_by_their_drafter_not_by_others(app, client, 
     login(office.users["kabid_b"])  # an addressee sees nothing before it is sent
     assert f'href="/surat-keluar/{draft.id}"' not in client.get("/cari/?q=bengkulu").get_data(
         as_text=True)
+
+
+@pytest.mark.skipif(shutil.which("pdftotext") is None, reason="needs poppler-utils")
+def test_extract_reads_files_that_failed_and_reindexes_their_letters(app, office, register,
+                                                                    text_pdf, monkeypatch):
+    """pdftotext missing at upload: the file waits ("failed"); `search extract` reads it
+    later and the letter becomes findable by its text."""
+    from eoffice import textextract
+    from eoffice.extensions import db
+    from eoffice.files import StoredFile
+    from eoffice.search import services
+    from eoffice.search.index import source
+    from eoffice.search.text import parse
+
+    real_tool = textextract.tool
+    monkeypatch.setattr(textextract, "tool", lambda name: None)
+    letter = register(office, uploads=[("scan.pdf", text_pdf("jembatan Kaligawe"))])
+    stored = db.session.scalar(sa.select(StoredFile).order_by(StoredFile.id.desc()))
+    assert stored.text_status == "failed" and stored.text is None
+    assert services.match_ids(source("incoming_letters"), parse("kaligawe")) == []
+    monkeypatch.setattr(textextract, "tool", real_tool)
+    result = app.test_cli_runner().invoke(args=["eoffice", "search", "extract"])
+    assert result.exit_code == 0, result.output
+    assert "1 files read, 1 with text; 1 letters reindexed." in result.output
+    db.session.expire_all()
+    assert db.session.get(StoredFile, stored.id).text_status == "done"
+    assert services.match_ids(source("incoming_letters"), parse("kaligawe")) == [letter.id]
+
+
+def test_scans_wait_for_ocr_only_when_it_is_on(app, office, register, monkeypatch):
+    """An image has no text layer: with OCR off it is left alone; with OCR on it waits
+    for `search extract`, which reports it failed while tesseract is missing."""
+    from eoffice import textextract
+    from eoffice.extensions import db
+    from eoffice.files import StoredFile
+    from tests.letters.conftest import PNG_BYTES
+
+    register(office, uploads=[("foto.png", PNG_BYTES + b"a")])
+    stored = db.session.scalar(sa.select(StoredFile).order_by(StoredFile.id.desc()))
+    assert stored.text_status == "none"
+    monkeypatch.setitem(app.config, "SEARCH_OCR", True)
+    register(office, uploads=[("foto.png", PNG_BYTES + b"b")])
+    waiting = db.session.scalar(sa.select(StoredFile).order_by(StoredFile.id.desc()))
+    assert waiting.text_status == "ocr"
+    monkeypatch.setattr(textextract, "tool", lambda name: None)
+    result = app.test_cli_runner().invoke(args=["eoffice", "search", "extract"])
+    assert result.exit_code == 0, result.output
+    db.session.expire_all()
+    assert db.session.get(StoredFile, waiting.id).text_status == "failed"
+    assert db.session.get(StoredFile, stored.id).text_status == "none"
