@@ -49,8 +49,11 @@ class OutgoingError(ValueError):
 
 
 def sanitize_html(html: str) -> str:
-    """Keep paragraphs, bold, italic, underline, lists and tables; drop everything else."""
-    return nh3.clean(html or "", tags=ALLOWED_TAGS, attributes=ALLOWED_ATTRIBUTES,
+    """Keep paragraphs, bold, italic, underline, lists and tables; drop everything else.
+
+    Byte-order marks go first: the HTML parser drops one at the very start only, so
+    cleaning twice would not give the same text."""
+    return nh3.clean((html or "").replace("\ufeff", ""), tags=ALLOWED_TAGS, attributes=ALLOWED_ATTRIBUTES,
                      link_rel=None, strip_comments=True).strip()
 
 
@@ -743,11 +746,17 @@ def compare_revisions(old: DraftRevision, new: DraftRevision) -> list[tuple[str,
 
 
 def expedition_rows(user, date_from: dt.date, date_to: dt.date) -> list[OutgoingRecipient]:
-    """The expedition book: recipients dispatched in the range, of letters the user may see."""
-    visible_ids = visible(user).with_only_columns(OutgoingLetter.id)
+    """The expedition book: recipients dispatched in the range, of letters the user may see.
+
+    Driven by the dispatch date's index; the access rule is one grant lookup per
+    recipient row, correlated on the recipient's own letter id (an IN over a second
+    copy of the letters table gave PostgreSQL's planner room for a very bad plan)."""
+    from eoffice import access
+
     return list(db.session.scalars(
         sa.select(OutgoingRecipient).join(OutgoingLetter).where(
-            OutgoingRecipient.letter_id.in_(visible_ids),
+            access.visible_clause(access.rule("outgoing_letters"), user,
+                                  OutgoingRecipient.letter_id),
             OutgoingRecipient.dispatched_on >= date_from,
             OutgoingRecipient.dispatched_on <= date_to)
         .options(joinedload(OutgoingRecipient.letter), joinedload(OutgoingRecipient.position))

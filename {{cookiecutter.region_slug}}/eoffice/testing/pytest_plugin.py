@@ -43,11 +43,19 @@ def reset_database(url: str) -> None:
 
 @pytest.fixture(scope="session")
 def app_config(tmp_path_factory) -> dict:
-    """Configuration passed to ``create_app``; override this fixture to change it."""
+    """Configuration passed to ``create_app``; override this fixture to change it.
+
+    On PostgreSQL a statement that runs for more than a minute fails the test that ran
+    it (a runaway plan names itself instead of stalling the whole suite)."""
+    url = test_database_url(tmp_path_factory)
+    engine_options: dict = {"pool_pre_ping": True}
+    if url.startswith("postgresql"):
+        engine_options["connect_args"] = {"options": "-c statement_timeout=60000"}
     return {
         "TESTING": True,
+        "SQLALCHEMY_ENGINE_OPTIONS": engine_options,
         "SECRET_KEY": "test-secret-key-that-is-long-enough-0123456789",
-        "SQLALCHEMY_DATABASE_URI": test_database_url(tmp_path_factory),
+        "SQLALCHEMY_DATABASE_URI": url,
         "WTF_CSRF_ENABLED": False,
         "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
         "INSTANCE_PATH": str(tmp_path_factory.mktemp("instance")),

@@ -243,6 +243,7 @@ EVENT_ATTRIBUTE = re.compile(r"<[^>]*\son[a-z]+\s*=", re.IGNORECASE)
 @given(html_ish)
 @example("<scr<script>ipt>alert(1)</script>")
 @example("<p on<script>click=1>x</p>")
+@example(" \ufeff")
 def test_sanitised_text_is_inert_and_stable(raw):
     from eoffice.outgoing.services import sanitize_html
 
