@@ -188,12 +188,17 @@ def audit_anchor() -> None:
 @audit_group.command("guard")
 def audit_guard() -> None:
     """Create the triggers that refuse changes to the audit log again (after someone
-    removed them; flask eoffice doctor says when)."""
+    removed them; flask eoffice doctor says when). The log records which were missing."""
+    from eoffice import audit, numbering
     from eoffice.extensions import db
 
+    numbering.begin_write()
     connection = db.session.connection()
+    missing = chain.missing_guards(connection)
     chain.drop_guards(connection)
     chain.create_guards(connection)
+    if missing:
+        audit.record("audit.guards_restored", data={"missing": missing})
     db.session.commit()
     click.echo(_("The database refuses changes to the audit log again."))
 

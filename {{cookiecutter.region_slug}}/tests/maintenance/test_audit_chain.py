@@ -191,6 +191,7 @@ def test_anchor_command_and_daily_maintenance_write_the_anchor(make_site):
 
 @pytest.mark.parametrize("kind", KINDS)
 def test_guards_refuse_and_come_back(make_site, kind):
+    from eoffice import audit
     from eoffice.extensions import db
     from eoffice.maintenance import chain
 
@@ -210,8 +211,12 @@ def test_guards_refuse_and_come_back(make_site, kind):
     assert result.exit_code == 0, result.output
     with site.context():
         assert chain.missing_guards(db.session.connection()) == []
+        newest = db.session.scalar(sa.select(audit.AuditEvent)
+                                   .order_by(audit.AuditEvent.id.desc()).limit(1))
+        assert newest.action == "audit.guards_restored"
+        assert sorted(newest.data["missing"]) == sorted(chain.guard_statements(kind))
         db.session.remove()
-    assert invoke(site, "audit", "verify").exit_code == 0
+    assert "6 events checked" in invoke(site, "audit", "verify").output
 
 
 # --- redaction --------------------------------------------------------------------------------
