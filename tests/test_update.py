@@ -428,8 +428,10 @@ def test_region_from_the_first_release_updates_to_this_template(upstream, tmp_pa
     region.commit("Kecamatan page; agency name")
     kept = {name: (region.root / name).read_bytes() for name in (
         "region.toml", ".env", "local/plugins/kecamatan/__init__.py")}
-    staff_columns = region.columns("staff")
-    before = region.data(FIRST_RELEASE_TABLES) | {"staff": region.rows("staff", staff_columns)}
+    staff_columns, audit_columns = region.columns("staff"), region.columns("audit_events")
+    before = region.data(FIRST_RELEASE_TABLES) | {
+        "staff": region.rows("staff", staff_columns),
+        "audit_events": region.rows("audit_events", audit_columns)}
     assert len(before["staff"]) >= 60 and len(before["users"]) == 4
 
     # 3. Update to the template as it is now.
@@ -437,8 +439,16 @@ def test_region_from_the_first_release_updates_to_this_template(upstream, tmp_pa
     assert checked["core_files"] > 100
     for name, content in kept.items():
         assert (region.root / name).read_bytes() == content, f"{name} changed by the update"
-    assert region.data(FIRST_RELEASE_TABLES) | {"staff": region.rows("staff", staff_columns)} \
-        == before, "data of the first release changed"
+    # The audit log keeps its events as they were (their hashes too) and gains one seal
+    # over them (migration 0009_audit); the chain still verifies.
+    events = region.rows("audit_events", audit_columns)
+    assert region.data(FIRST_RELEASE_TABLES) | {
+        "staff": region.rows("staff", staff_columns),
+        "audit_events": events[:len(before["audit_events"])]} == before, \
+        "data of the first release changed"
+    assert [row[audit_columns.index("action")] for row in events[len(before["audit_events"]):]] \
+        == ["audit.sealed"]
+    region.flask("eoffice", "audit", "verify")  # exit 0: the chain is intact
     page = region.pages("/lokal/kecamatan/")["/lokal/kecamatan/"]
     assert page[0] == 200 and "Kecamatan di Kota Bau-Bau" in page[1]
     assert "Pemerintah Kota Bau-Bau (Diskominfo)" in page[1]  # region.toml still read

@@ -1,4 +1,4 @@
-"""``flask eoffice ...`` commands: create-admin, demo, check; doctor, backup, restore."""
+"""``flask eoffice ...`` commands: create-admin, demo, check; doctor, backup, restore, audit."""
 
 from __future__ import annotations
 
@@ -25,10 +25,18 @@ def build_cli(app: Flask) -> AppGroup:
 
 
 def core_commands() -> list[click.Command]:
-    from eoffice.maintenance.commands import access_group, backup, doctor, maintain, restore
+    from eoffice.maintenance.commands import (
+        access_group,
+        audit_group,
+        backup,
+        doctor,
+        maintain,
+        restore,
+    )
     from eoffice.search.commands import search
 
-    return [create_admin, demo, check, doctor, backup, restore, access_group, search, maintain]
+    return [create_admin, demo, check, doctor, backup, restore, audit_group, access_group, search,
+            maintain]
 
 
 @click.command("create-admin")

@@ -12,6 +12,7 @@ from eoffice.admin.forms import UserForm
 from eoffice.auth import services as auth_services
 from eoffice.auth.models import User
 from eoffice.extensions import db
+from eoffice.maintenance.chain import read_anchors
 from eoffice.security import ROLES, permission_required
 from eoffice.staff.nip import format_nip
 from eoffice.staff.services import staff_by_number
@@ -100,5 +101,5 @@ def audit_log():
     if action:
         query = query.where(audit.AuditEvent.action.like(f"{action}%"))
     page = db.paginate(query, per_page=rows_per_page(), max_per_page=200)
-    chain = audit.verify_chain() if request.args.get("verify") == "1" else None
+    chain = audit.verify_chain(read_anchors()) if request.args.get("verify") == "1" else None
     return render_template("admin/audit.html", page=page, action=action, chain=chain)

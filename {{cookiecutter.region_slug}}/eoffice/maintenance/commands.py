@@ -1,4 +1,5 @@
-"""``flask eoffice doctor | backup | restore`` (registered through ``cli.core_commands``)."""
+"""``flask eoffice doctor | backup | restore | audit | access | maintain`` (registered through
+``cli.core_commands``)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ import click
 from flask import current_app
 from flask_babel import gettext as _
 
-from eoffice.maintenance import integrity, services
+from eoffice.maintenance import chain, integrity, services
 
 DRIFT_ADVICE_LINES = 12
 
@@ -36,10 +37,28 @@ def doctor() -> None:
         click.echo("  " + _("OK: the database schema is up to date."))
     for _ok, message in report.derived:
         click.echo("  " + message)
+    _echo_audit(report)
     click.echo(_("Plugins loaded: %(plugins)s", plugins=", ".join(report.plugins)))
     if not report.ok:
         sys.exit(1)
     click.echo(_("No problem found."))
+
+
+def _echo_audit(report: services.DoctorReport) -> None:
+    if report.audit is None:
+        return
+    if report.audit.ok:
+        click.echo("  " + _("OK: the audit chain is intact (%(n)d events, %(anchors)d anchors "
+                            "compared).", n=report.audit.checked,
+                            anchors=report.audit.anchors))
+    else:
+        click.echo("  " + _("PROBLEM: %(problem)s See docs/it/audit.md.",
+                            problem=report.audit.message()))
+    if report.audit_guards_missing:
+        click.echo("  " + _("PROBLEM: the database no longer refuses changes to the audit log "
+                            "(triggers missing: %(names)s): run flask eoffice audit guard, "
+                            "and find out who removed them.",
+                            names=", ".join(report.audit_guards_missing)))
 
 
 def _echo_drift(report: services.DoctorReport) -> None:
@@ -90,6 +109,8 @@ def backup(output: Path | None) -> None:
     click.echo(_("Backup written: %(path)s (%(size)d bytes; %(rows)d rows in %(tables)d "
                  "tables, %(files)d attachments).", path=result.path, size=result.size,
                  rows=sum(result.rows.values()), tables=len(result.rows), files=result.files))
+    if result.anchor is not None:
+        click.echo(_("Audit anchor: %(anchor)s", anchor=result.anchor))
 
 
 @click.command("restore")
@@ -105,6 +126,112 @@ def restore(archive: Path, yes: bool) -> None:
                  "(database revision %(revisions)s).", rows=sum(result.rows.values()),
                  tables=len(result.rows), files=result.files,
                  revisions=", ".join(result.revisions)))
+    if result.audit is not None:
+        click.echo(("" if result.audit.ok else _("WARNING:") + " ") + result.audit.message())
+
+
+@click.group("audit")
+def audit_group() -> None:
+    """The audit log: verify its chain, print its anchor, redact an event."""
+
+
+@audit_group.command("verify")
+@click.option("--anchor", "anchors", multiple=True, metavar="HASH:COUNT",
+              help="An anchor kept elsewhere (a backup's manifest, a log line); repeatable.")
+@click.option("--backup", "backups", multiple=True,
+              type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="A backup archive whose manifest's anchor to compare; repeatable.")
+def audit_verify(anchors: tuple[str, ...], backups: tuple[Path, ...]) -> None:
+    """Check the chain, the head record and the anchors; exit 1 naming the first broken
+    event. Without options the anchors of instance/audit-anchors.log are compared."""
+    from eoffice import audit
+    from eoffice.extensions import db
+
+    try:
+        given = [audit.Anchor.parse(text) for text in anchors]
+        for path in backups:
+            found = services.manifest_anchor(services.read_manifest(path))
+            if found is None:
+                raise click.ClickException(_("%(path)s holds no audit anchor (made before "
+                                             "anchors were written).", path=path))
+            given.append(found)
+    except (ValueError, services.MaintenanceError) as exc:
+        raise click.ClickException(str(exc)) from None
+    if not anchors and not backups:
+        given = chain.read_anchors()
+    report = audit.verify_chain(given, connection=db.session.connection())
+    db.session.rollback()
+    if not report.ok:
+        click.echo(_("PROBLEM: %(problem)s", problem=report.message()))
+        sys.exit(1)
+    click.echo(_("OK: the audit chain is intact: %(n)d events checked, %(anchors)d anchors "
+                 "compared.", n=report.checked, anchors=report.anchors))
+
+
+@audit_group.command("anchor")
+def audit_anchor() -> None:
+    """Print the head's HASH:COUNT and add it to instance/audit-anchors.log (daily by
+    flask eoffice maintain): copy it somewhere the server's administrators cannot
+    change."""
+    from eoffice import audit
+    from eoffice.extensions import db
+
+    anchor = audit.current_anchor()
+    db.session.rollback()
+    if anchor is None:
+        click.echo(_("The audit log is empty: there is no anchor yet."))
+        return
+    chain.write_anchor(anchor, "command")
+    click.echo(_("Audit anchor: %(anchor)s", anchor=anchor))
+
+
+@audit_group.command("guard")
+def audit_guard() -> None:
+    """Create the triggers that refuse changes to the audit log again (after someone
+    removed them; flask eoffice doctor says when). The log records which were missing."""
+    from eoffice import audit, numbering
+    from eoffice.extensions import db
+
+    numbering.begin_write()
+    connection = db.session.connection()
+    missing = chain.missing_guards(connection)
+    chain.drop_guards(connection)
+    chain.create_guards(connection)
+    if missing:
+        audit.record("audit.guards_restored", data={"missing": missing})
+    db.session.commit()
+    click.echo(_("The database refuses changes to the audit log again."))
+
+
+@audit_group.command("redact")
+@click.argument("event_id", type=int)
+@click.option("--reason", required=True,
+              help="Why, e.g. the court order's number; kept in the log.")
+@click.option("--by", "username", required=True,
+              help="Username of the administrator doing it; named in the log.")
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+def audit_redact(event_id: int, reason: str, username: str, yes: bool) -> None:
+    """Remove one event's data for a legal order, keeping the chain verifiable."""
+    import sqlalchemy as sa
+
+    from eoffice.auth.models import User
+    from eoffice.extensions import db
+
+    user = db.session.scalar(sa.select(User).where(User.username == username))
+    if user is None or not user.active or not user.has_role("admin"):
+        raise click.ClickException(_("%(username)s is not an active administrator.",
+                                     username=username))
+    if not yes:
+        click.confirm(_("Remove the data of audit event %(id)d for good?", id=event_id),
+                      abort=True)
+    try:
+        redaction = chain.redact(event_id, reason, user)
+    except chain.AuditMaintenanceError as exc:
+        db.session.rollback()
+        raise click.ClickException(str(exc)) from None
+    db.session.commit()
+    click.echo(_("Event %(id)d redacted; the redaction is event %(redaction)d.",
+                 id=event_id, redaction=redaction.id))
 
 
 @click.group("access")
@@ -165,7 +292,9 @@ def access_rebuild() -> None:
 
 @click.command("maintain")
 def maintain() -> None:
-    """Daily housekeeping: planner statistics and the search index's segments."""
+    """Daily housekeeping: planner statistics, the search index's segments, and the audit
+    log's anchor (printed, and added to instance/audit-anchors.log)."""
+    from eoffice import audit
     from eoffice.extensions import db
     from eoffice.maintenance.database import analyze
     from eoffice.search.index import optimize
@@ -175,3 +304,8 @@ def maintain() -> None:
     analyze(db.session.connection())
     db.session.commit()
     click.echo(_("Statistics refreshed and the search index merged."))
+    anchor = audit.current_anchor()
+    db.session.rollback()
+    if anchor is not None:
+        chain.write_anchor(anchor, "maintain")
+        click.echo(_("Audit anchor: %(anchor)s", anchor=anchor))

@@ -9,19 +9,23 @@ A backup is ONE ``.tar.gz`` archive:
   PostgreSQL and back.
 - ``files/ab/cd/<sha256>``: the attachments (``instance/files``), content-addressed.
 - ``manifest.json``: format version, app version, time, database dialect, Alembic
-  revisions, row counts and column types of each table, and the SHA-256 and size
-  of every other member.
+  revisions, row counts and column types of each table, the SHA-256 and size of
+  every other member, and the audit log's anchor (``eoffice.maintenance.chain``).
 
-A restore checks the whole archive before it touches anything, then replaces the
-data in ONE transaction (rows deleted children first, inserted parents first;
-PostgreSQL sequences reset) and moves the attachments in only after the commit.
+A restore checks the whole archive before it touches anything (the gzip stream to
+its trailer, the tar end marker, every member against the manifest), then replaces
+the data in ONE transaction (rows deleted children first, inserted parents first;
+PostgreSQL sequences reset; the audit log's guards lifted and put back inside it)
+and moves the attachments in only after the commit.
 """
 
 from __future__ import annotations
 
 import base64
+import collections
 import datetime as dt
 import decimal
+import gzip
 import hashlib
 import io
 import json
@@ -41,9 +45,10 @@ import sqlalchemy as sa
 from flask import Flask, current_app
 from flask_babel import gettext as _
 
+from eoffice import audit
 from eoffice.config import REGION_ROOT
 from eoffice.extensions import db
-from eoffice.maintenance import integrity
+from eoffice.maintenance import chain, integrity
 from eoffice.maintenance.schema import applied_revisions, database_revisions, script_directory
 from eoffice.version import __version__
 
@@ -81,12 +86,15 @@ class DoctorReport:
     database_error: str | None
     plugins: list[str]
     derived: list[tuple[bool, str]] = field(default_factory=list)  # access grants, search
+    audit: audit.ChainReport | None = None  # None: not checked (no schema, pending)
+    audit_guards_missing: list[str] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
         return (self.record is not None and self.drift is not None and self.drift.clean
                 and self.database_error is None and self.pending == []
-                and all(ok for ok, _message in self.derived))
+                and all(ok for ok, _message in self.derived)
+                and (self.audit is None or self.audit.ok) and not self.audit_guards_missing)
 
 
 def doctor_report(app: Flask, root: Path | None = None) -> DoctorReport:
@@ -103,12 +111,16 @@ def doctor_report(app: Flask, root: Path | None = None) -> DoctorReport:
     except Exception as exc:  # noqa: BLE001 - reported to the operator, not raised
         error = f"{type(exc).__name__}: {str(exc).splitlines()[0][:200] if str(exc) else ''}"
     derived: list[tuple[bool, str]] = []
+    chain_report, guards_missing = None, []
     if pending == []:
         from eoffice.maintenance.derived import health
 
-        derived = health(db.session.connection())
+        connection = db.session.connection()
+        derived = health(connection)
+        chain_report = audit.verify_chain(chain.read_anchors(), connection=connection)
+        guards_missing = chain.missing_guards(connection)
     return DoctorReport(__version__, record, drift, pending, error, loaded_plugins(app),
-                        derived)
+                        derived, chain_report, guards_missing)
 
 
 # --- portable values --------------------------------------------------------------------------
@@ -246,6 +258,7 @@ class BackupResult:
     files: int
     file_bytes: int
     size: int
+    anchor: audit.Anchor | None = None
 
 
 class _HashingReader:
@@ -287,7 +300,7 @@ def create_backup(output: Path | None = None) -> BackupResult:
     members: dict[str, dict] = {}
     with tempfile.TemporaryDirectory(dir=output.parent, prefix=".backup-") as work:
         work_dir = Path(work)
-        database = _dump_database(work_dir, members)
+        database, anchor = _dump_database(work_dir, members)
         partial = work_dir / "archive.tar.gz"
         file_count, file_bytes = 0, 0
         with tarfile.open(partial, "w:gz", format=tarfile.PAX_FORMAT) as tar:
@@ -303,6 +316,7 @@ def create_backup(output: Path | None = None) -> BackupResult:
                 "created_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
                 "region": {"name": app.config["REGION_NAME"], "slug": app.config["REGION_SLUG"]},
                 "database": database,
+                "audit": anchor and {"hash": anchor.hash, "count": anchor.count},
                 "files": {"count": file_count, "bytes": file_bytes},
                 "members": members,
             }
@@ -312,8 +326,9 @@ def create_backup(output: Path | None = None) -> BackupResult:
             tar.addfile(info, io.BytesIO(data))
         os.chmod(partial, 0o600)  # password hashes and personal data
         os.replace(partial, output)
+    chain.write_anchor(anchor, f"backup {output.name}")
     return BackupResult(output, {t["name"]: t["rows"] for t in database["tables"]}, file_count,
-                        file_bytes, output.stat().st_size)
+                        file_bytes, output.stat().st_size, anchor)
 
 
 def _add_member(tar: tarfile.TarFile, name: str, path: Path, members: dict) -> None:
@@ -327,7 +342,7 @@ def _add_member(tar: tarfile.TarFile, name: str, path: Path, members: dict) -> N
     members[name] = {"sha256": reader.digest.hexdigest(), "size": info.size}
 
 
-def _dump_database(work_dir: Path, members: dict) -> dict:
+def _dump_database(work_dir: Path, members: dict) -> tuple[dict, audit.Anchor | None]:
     (work_dir / "database").mkdir()
     engine = db.engine
     with engine.connect() as connection:
@@ -350,7 +365,9 @@ def _dump_database(work_dir: Path, members: dict) -> dict:
                 rows = _dump_table(connection, table, kinds, work_dir / member)
                 described.append({"name": table.name, "member": member, "rows": rows,
                                   "columns": kinds, "late_columns": late.get(table.name, [])})
-    return {"dialect": engine.dialect.name, "revisions": revisions, "tables": described}
+            anchor = audit.current_anchor(connection) if "audit_head" in metadata.tables \
+                else None
+    return {"dialect": engine.dialect.name, "revisions": revisions, "tables": described}, anchor
 
 
 def _dump_table(connection, table: sa.Table, kinds: dict[str, str], path: Path) -> int:
@@ -370,6 +387,55 @@ def _dump_table(connection, table: sa.Table, kinds: dict[str, str], path: Path) 
 # --- reading an archive -----------------------------------------------------------------------
 
 
+class _CheckedStream:
+    """The archive's decompressed bytes for tarfile, checkable to the very end.
+
+    tarfile stops reading at the tar end marker, before gzip's trailer (CRC-32 and
+    length): without ``finish`` an archive whose last byte was cut, or whose
+    trailer was damaged, would restore as if whole. The last bytes handed out are
+    kept (a few tarfile buffers), so ``finish`` can look at the end marker too.
+    """
+
+    KEEP = 64 * 1024
+
+    def __init__(self, path: Path):
+        self._gzip = gzip.open(path, "rb")
+        self.position = 0
+        self._recent: collections.deque[bytes] = collections.deque()
+        self._recent_bytes = 0
+
+    def read(self, size: int = -1) -> bytes:
+        data = self._gzip.read(size)
+        self.position += len(data)
+        self._recent.append(data)
+        self._recent_bytes += len(data)
+        while self._recent_bytes - len(self._recent[0]) >= self.KEEP:
+            self._recent_bytes -= len(self._recent.popleft())
+        return data
+
+    def close(self) -> None:
+        self._gzip.close()
+
+    def finish(self, end: int) -> None:
+        """From ``end`` (where tarfile met the end marker) to the end of the gzip stream:
+        only zeros, at least the marker's two blocks; the trailer is checked by reading
+        to the end (gzip raises on a wrong CRC or length, or a stream cut short)."""
+        kept = b"".join(self._recent)
+        start = self.position - len(kept)
+        if end < start:
+            raise ArchiveError(_("The archive is damaged or incomplete (the tar end marker "
+                                 "cannot be found). Use another copy of the backup."))
+        after = kept[end - start:]
+        zeros, clean = len(after), after.count(0) == len(after)
+        while chunk := self._gzip.read(1 << 16):
+            zeros += len(chunk)
+            clean = clean and chunk.count(0) == len(chunk)
+        if not clean or zeros < 2 * tarfile.BLOCKSIZE:
+            raise ArchiveError(_("The archive is damaged or incomplete (the tar end marker "
+                                 "is missing or followed by other data). Use another copy of "
+                                 "the backup."))
+
+
 @dataclass
 class CheckedArchive:
     manifest: dict
@@ -378,12 +444,15 @@ class CheckedArchive:
 
 
 def check_archive(path: Path, staging: Path) -> CheckedArchive:
-    """Read the whole archive into ``staging``; raise ArchiveError unless every member is
-    there, listed in the manifest and matches its checksum."""
+    """Read the whole archive into ``staging``; raise ArchiveError unless the gzip stream
+    is whole (CRC and length in its trailer), the tar stream ends with its end marker,
+    and every member is there, listed in the manifest and matches its checksum."""
     found: dict[str, dict] = {}
     manifest_bytes = None
+    stream = None
     try:
-        with tarfile.open(path, "r|gz") as tar:
+        stream = _CheckedStream(path)
+        with tarfile.open(fileobj=stream, mode="r|") as tar:
             for member in tar:
                 name = member.name
                 if name == MANIFEST and member.isfile():
@@ -397,12 +466,16 @@ def check_archive(path: Path, staging: Path) -> CheckedArchive:
                 if name in found:
                     raise ArchiveError(_("The archive holds %(name)s twice.", name=name))
                 found[name] = _stage_member(tar, member, staging / name)
+            stream.finish(tar.offset)
     except ArchiveError:
         raise
     except (tarfile.TarError, EOFError, zlib.error, OSError) as exc:
         raise ArchiveError(_("The archive is damaged or incomplete (%(error)s). Use another "
                              "copy of the backup.", error=str(exc) or type(exc).__name__)
                            ) from exc
+    finally:
+        if stream is not None:
+            stream.close()
     manifest = _parse_manifest(manifest_bytes)
     listed: dict = manifest["members"]
     for name, expected in sorted(listed.items()):
@@ -425,6 +498,35 @@ def check_archive(path: Path, staging: Path) -> CheckedArchive:
             raise ArchiveError(_("The archive is incomplete: %(name)s is missing.",
                                  name=table.get("member")))
     return CheckedArchive(manifest, staging, sorted(files))
+
+
+def read_manifest(path: Path) -> dict:
+    """An archive's manifest, without unpacking the rest (for its audit anchor)."""
+    try:
+        with tarfile.open(path, "r|gz") as tar:
+            for member in tar:
+                if member.name == MANIFEST and member.isfile():
+                    handle = tar.extractfile(member)
+                    return _parse_manifest(handle.read(MAX_MANIFEST_BYTES + 1) if handle
+                                           else b"")
+    except (tarfile.TarError, EOFError, zlib.error, OSError) as exc:
+        raise ArchiveError(_("The archive is damaged or incomplete (%(error)s). Use another "
+                             "copy of the backup.", error=str(exc) or type(exc).__name__)
+                           ) from exc
+    return _parse_manifest(None)
+
+
+def manifest_anchor(manifest: dict) -> audit.Anchor | None:
+    """The audit anchor a manifest holds (None in archives made before it was written)."""
+    found = manifest.get("audit")
+    if not isinstance(found, dict):
+        return None
+    try:
+        return audit.Anchor.parse(f"{found['hash']}:{found['count']}")
+    except (KeyError, ValueError) as exc:
+        raise ArchiveError(_("The archive's manifest.json cannot be read (%(error)s): the "
+                             "archive is damaged or not an e-office backup.",
+                             error="audit anchor")) from exc
 
 
 def _stage_member(tar: tarfile.TarFile, member: tarfile.TarInfo, target: Path) -> dict:
@@ -482,6 +584,7 @@ class RestoreResult:
     rows: dict[str, int]
     files: int
     revisions: list[str]
+    audit: audit.ChainReport | None = None  # the restored chain against the manifest's anchor
 
 
 def database_has_data(connection, metadata: sa.MetaData) -> list[str]:
@@ -530,14 +633,30 @@ def restore_backup(path: Path, *, replace: bool = False) -> RestoreResult:
                         "The database already holds data (tables: %(tables)s). Restoring "
                         "replaces all of it; run again with --yes to do so.",
                         tables=", ".join(busy[:8]) + (", ..." if len(busy) > 8 else "")))
-                rows = _replace_rows(connection, metadata, manifest, staging)
+                with chain.guards_lifted(connection):
+                    rows = _replace_rows(connection, metadata, manifest, staging)
                 from eoffice.maintenance.derived import build_all
 
                 build_all(connection, log=lambda _message: None)
+                anchor = audit.current_anchor(connection) if "audit_head" in metadata.tables \
+                    else None
         _move_files_in(archive, upload_root)
-        return RestoreResult(rows, len(archive.file_members), wanted)
+        chain.restart_anchor_log(anchor)
+        return RestoreResult(rows, len(archive.file_members), wanted,
+                             _verify_restored(engine, manifest, metadata))
     finally:
         shutil.rmtree(staging, ignore_errors=True)
+
+
+def _verify_restored(engine, manifest: dict, metadata: sa.MetaData) -> audit.ChainReport | None:
+    """The restored audit chain, compared with the anchor the backup wrote (a chain
+    rewritten before the backup was made is found by older anchors, kept elsewhere)."""
+    if "audit_head" not in metadata.tables or \
+            "hash_version" not in metadata.tables["audit_events"].columns:
+        return None  # a schema before 0009_audit: verified after flask db upgrade
+    anchor = manifest_anchor(manifest)
+    with engine.connect() as connection:
+        return audit.verify_chain([anchor] if anchor else [], connection=connection)
 
 
 def _check_revisions(script, revisions: list[str]) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import decimal
+import gzip
 import io
 import json
 import tarfile
@@ -181,6 +182,25 @@ def test_cli_backup_and_restore(source, make_site, tmp_path):
     assert result.exit_code == 0, result.output
 
 
+def test_a_backup_anchors_the_audit_chain(source, archive):
+    """The head's HASH:COUNT goes into the manifest and the anchor log."""
+    from eoffice import audit
+    from eoffice.extensions import db
+    from eoffice.maintenance import chain
+
+    with source.context():
+        head = audit.current_anchor()
+        db.session.remove()
+        logged = chain.read_anchors()
+    assert head is not None and head.count > 0
+    manifest = json.loads(members(archive)["manifest.json"])
+    assert manifest["audit"] == {"hash": head.hash, "count": head.count}
+    assert services.manifest_anchor(services.read_manifest(archive)) == head
+    assert head in logged
+    lines = (source.instance / "audit-anchors.log").read_text().splitlines()
+    assert any(line.endswith(f" {head} backup {archive.name}") for line in lines)
+
+
 def test_default_backup_path_is_in_the_instance_folder(source):
     with source.context():
         result = services.create_backup()
@@ -227,6 +247,74 @@ def test_refuses_a_truncated_archive(archive, make_site, tmp_path):
     truncated = tmp_path / "terpotong.tar.gz"
     truncated.write_bytes(data[: len(data) // 2])
     refused(make_site("sqlite"), truncated, "damaged or incomplete")
+
+
+def damaged(data: bytes, how: str) -> bytes:
+    """The archive's bytes with one kind of damage (gzip's trailer: CRC-32, then length)."""
+    flipped = bytearray(data)
+    if how == "last byte cut":
+        return data[:-1]
+    at = {"CRC byte flipped": len(data) - 6, "length byte flipped": len(data) - 2,
+          "byte flipped inside a member": len(data) // 2}[how]
+    flipped[at] ^= 0x01
+    return bytes(flipped)
+
+
+DAMAGE = ["last byte cut", "CRC byte flipped", "length byte flipped",
+          "byte flipped inside a member"]
+
+
+@pytest.mark.parametrize("how", DAMAGE)
+def test_refuses_a_damaged_archive(archive, make_site, tmp_path, how):
+    """tarfile stops at the tar end marker, before gzip's trailer: the trailer is read
+    and checked too."""
+    path = tmp_path / "rusak.tar.gz"
+    path.write_bytes(damaged(archive.read_bytes(), how))
+    refused(make_site("sqlite"), path, "damaged")
+
+
+@pytest.mark.parametrize("kind", ["sqlite", "postgresql"])
+@pytest.mark.parametrize("how", ["last byte cut", "CRC byte flipped"])
+def test_cli_refuses_the_testers_damaged_archives(archive, make_site, tmp_path, kind, how):
+    """The two archives a tester restored with exit 0: refused, exit 1, data untouched."""
+    target = make_site(kind)
+    populate(target)
+    before = snapshot(target)
+    path = tmp_path / "rusak.tar.gz"
+    path.write_bytes(damaged(archive.read_bytes(), how))
+    result = invoke(target, "restore", "--yes", str(path))
+    assert result.exit_code == 1, result.output
+    assert "The archive is damaged or incomplete" in result.output
+    assert "Traceback" not in result.output
+    assert snapshot(target) == before
+
+
+def retarred(archive: Path, tail: bytes) -> bytes:
+    """The archive's tar stream up to its end marker, then ``tail``, compressed again."""
+    raw = gzip.decompress(archive.read_bytes())
+    with tarfile.open(fileobj=io.BytesIO(raw), mode="r|") as tar:
+        for _member in tar:
+            pass
+        end = tar.offset
+    assert raw[end:].count(0) == len(raw) - end >= 1024
+    return gzip.compress(raw[:end] + tail)
+
+
+@pytest.mark.parametrize(("case", "tail"), [
+    ("no end marker", b""),
+    ("half an end marker", bytes(512)),
+    ("data after the end marker", bytes(1024) + b"tambahan"),
+])
+def test_refuses_an_archive_without_its_tar_end_marker(archive, make_site, tmp_path, case, tail):
+    path = tmp_path / "tanpa-akhir.tar.gz"
+    path.write_bytes(retarred(archive, tail))
+    refused(make_site("sqlite"), path, "tar end marker")
+
+
+def test_an_archive_with_the_whole_end_marker_restores(archive, make_site, tmp_path):
+    path = tmp_path / "utuh.tar.gz"
+    path.write_bytes(retarred(archive, bytes(1024)))
+    assert restore(make_site("sqlite"), path).files == 3
 
 
 def test_refuses_a_tampered_member(archive, make_site, tmp_path):

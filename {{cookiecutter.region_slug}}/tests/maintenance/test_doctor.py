@@ -101,6 +101,7 @@ def test_doctor_reports_a_healthy_region(app, region, monkeypatch):
     assert "OK: the core is as upstream made it (6 files checked)" in result.output
     assert "OK: the database schema is up to date" in result.output
     assert "Plugins loaded: eoffice.core" in result.output
+    assert "OK: the audit chain is intact (0 events, 0 anchors compared)." in result.output
     assert "No problem found." in result.output
 
 
@@ -120,6 +121,40 @@ def test_doctor_without_a_record(app, region, monkeypatch):
     result = doctor(app, region, monkeypatch)
     assert result.exit_code == 1
     assert ".eoffice-core.json is missing" in result.output and "cruft update" in result.output
+
+
+def test_doctor_verifies_the_audit_chain(app, region, monkeypatch):
+    import sqlalchemy as sa
+
+    from eoffice import audit
+    from eoffice.extensions import db
+    from eoffice.maintenance import chain
+
+    events = [audit.record("test.event", ("tests", n)) for n in range(3)]
+    db.session.commit()
+    result = doctor(app, region, monkeypatch)
+    assert result.exit_code == 0, result.output
+    assert "OK: the audit chain is intact (3 events, 0 anchors compared)." in result.output
+
+    with chain.guards_lifted(db.session.connection()):
+        db.session.execute(sa.update(audit.AuditEvent).where(audit.AuditEvent.id == events[1].id)
+                           .values(actor_name="Orang Lain"))
+    db.session.commit()
+    result = doctor(app, region, monkeypatch)
+    assert result.exit_code == 1
+    assert f"PROBLEM: The chain is broken at event {events[1].id} (" in result.output
+    assert "docs/it/audit.md" in result.output and "No problem found" not in result.output
+
+
+def test_doctor_reports_missing_guards(app, region, monkeypatch):
+    from eoffice.extensions import db
+    from eoffice.maintenance import chain
+
+    chain.drop_guards(db.session.connection())
+    result = doctor(app, region, monkeypatch)
+    assert result.exit_code == 1
+    assert "PROBLEM: the database no longer refuses changes to the audit log" in result.output
+    assert "flask eoffice audit guard" in result.output
 
 
 def test_doctor_reports_pending_migrations(make_site, region, monkeypatch):
