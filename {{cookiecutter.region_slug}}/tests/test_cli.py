@@ -108,16 +108,16 @@ def test_create_admin(run):
 
 
 def test_create_admin_asks_for_what_is_missing(run):
-    result = run("create-admin", input="operator\nOperator TI\nsandi-admin-2024\n"
-                                       "sandi-admin-2024\n")
+    result = run("create-admin", input="operator\nOperator TI\nkopi-tubruk-pagi-2024\n"
+                                       "kopi-tubruk-pagi-2024\n")
     assert result.exit_code == 0, result.output
     assert db.session.scalar(sa.select(User).where(User.username == "operator")).full_name == \
         "Operator TI"
 
 
 @pytest.mark.parametrize(("password", "message"), [
-    ("pendek1", "The password must be at least 10 characters long."),
-    ("hanyahurufsaja", "The password must mix letters with digits or symbols."),
+    ("pendek-1", "The password must be at least 12 characters long."),
+    ("qwerty123456789", "This password is on a list of common or leaked passwords."),
     ("admin-kuat-2024", "The password must not contain the username."),
 ])
 def test_create_admin_refuses_a_weak_password(run, password, message):
