@@ -156,6 +156,7 @@ def test_check_passes_on_a_sound_setup(run, sound_region):
     assert "MASALAH" not in result.output
     for line in ("OK      SECRET_KEY terisi", "OK      region.toml ditemukan",
                  "OK      kode wilayah [region] code = '33.99' (sesuai)",
+                 "OK      kata sandi 12-128 karakter, skor zxcvbn 3 atau lebih",
                  "OK      basis data terhubung", "OK      skema basis data mutakhir",
                  "Semua pemeriksaan lulus."):
         assert line in result.output
@@ -176,6 +177,11 @@ def test_check_reports_an_insecure_secret_key(app, run, sound_region, monkeypatc
     ({"REGION_TYPE": "kecamatan"}, "MASALAH [region] type = 'kecamatan'"),
     ({"REGION_LOGO": "logo-tidak-ada.png"}, "tidak ditemukan"),
     ({"REGION_TOML_PATH": "/tidak/ada/region.toml"}, "MASALAH region.toml tidak ditemukan"),
+    ({"EOFFICE_ENV": "production", "SESSION_COOKIE_SECURE": False},
+     "MASALAH [security] secure_cookies = false pada EOFFICE_ENV=production"),
+    ({"PASSWORD_MIN_LENGTH": 8}, "MASALAH [security] kata sandi 8-128 karakter"),
+    ({"PASSWORD_MAX_LENGTH": 32}, "MASALAH [security] kata sandi 12-32 karakter"),
+    ({"PASSWORD_MIN_SCORE": 5}, "MASALAH [security] kata sandi 12-128 karakter, skor 5"),
 ])
 def test_check_reports_configuration_problems(app, run, sound_region, monkeypatch, settings,
                                               problem):
