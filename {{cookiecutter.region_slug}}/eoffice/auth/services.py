@@ -131,6 +131,19 @@ def reset_password(user: User, password: str, *, actor) -> int:
     return sessions.end_all(user, sessions.PASSWORD_RESET)
 
 
+def confirm_password(user: User, password: str) -> None:
+    """The user types their password again before a sensitive change (ending sessions:
+    OWASP ASVS 3.3.4). A wrong one counts toward the lock, as at login, and is kept
+    although the caller's change is refused."""
+    if user.is_locked:
+        raise AuthError(str(_l("Too many wrong passwords: try again later.")), field="password")
+    if not check_password_hash(user.password_hash, password or ""):
+        count_failed_password(user)
+        audit.record("auth.password_confirm_failed", user, actor=user)
+        db.session.commit()
+        raise AuthError(str(_l("The password is wrong.")), field="password")
+
+
 def end_session(user: User, record: UserSession, *, current: UserSession | None) -> None:
     """A user ends one of their own sessions (from the sessions page)."""
     sessions.end(record, sessions.LOGOUT if current is not None and record.id == current.id

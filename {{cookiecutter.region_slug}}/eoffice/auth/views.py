@@ -8,7 +8,7 @@ from flask_login import current_user, login_required, logout_user
 
 from eoffice import audit
 from eoffice.auth import bp, passwords, services, sessions
-from eoffice.auth.forms import ChangePasswordForm, LanguageForm, LoginForm
+from eoffice.auth.forms import ChangePasswordForm, EndSessionsForm, LanguageForm, LoginForm
 from eoffice.auth.models import UserSession
 from eoffice.extensions import db
 from eoffice.security import permission_required
@@ -103,39 +103,40 @@ def password_strength():
     return jsonify(score=verdict.score, ok=verdict.ok, message=verdict.message)
 
 
-@bp.route("/akun/sesi")
+@bp.route("/akun/sesi", methods=["GET", "POST"])
 @login_required
 def my_sessions():
-    return render_template("auth/sessions.html",
-                           sessions=sessions.active_sessions(current_user),
-                           current=sessions.current_session(),
-                           describe=sessions.describe_device)
-
-
-@bp.route("/akun/sesi/<int(max=2147483647):session_id>/akhiri", methods=["POST"])
-@login_required
-def end_session(session_id: int):
-    record = db.session.get(UserSession, session_id)
-    if record is None or record.user_id != current_user.id:
-        abort(404)
+    """One's live sessions; ending one, or all but this one, asks for the password."""
+    form = EndSessionsForm()
     current = sessions.current_session()
-    services.end_session(current_user, record, current=current)
-    db.session.commit()
-    if current is not None and record.id == current.id:
-        _forget_login()
-        flash(_("You have logged out."), "info")
-        return redirect(url_for("auth.login"))
-    flash(_("The session has been ended."), "info")
-    return redirect(url_for("auth.my_sessions"))
-
-
-@bp.route("/akun/sesi/akhiri-lainnya", methods=["POST"])
-@login_required
-def end_other_sessions():
-    ended = services.end_other_sessions(current_user, sessions.current_session())
-    db.session.commit()
-    flash(_("%(n)d other session(s) ended.", n=ended), "info")
-    return redirect(url_for("auth.my_sessions"))
+    if form.validate_on_submit():
+        record = None
+        if form.end.data != "others":
+            record = db.session.get(UserSession, int(form.end.data)) \
+                if form.end.data.isdigit() and len(form.end.data) < 10 else None
+            if record is None or record.user_id != current_user.id:
+                abort(404)
+        try:
+            services.confirm_password(current_user, form.password.data)
+        except services.AuthError as error:
+            form.password.errors.append(str(error))
+        else:
+            if record is None:
+                ended = services.end_other_sessions(current_user, current)
+                db.session.commit()
+                flash(_("%(n)d other session(s) ended.", n=ended), "info")
+            else:
+                services.end_session(current_user, record, current=current)
+                db.session.commit()
+                if current is not None and record.id == current.id:
+                    _forget_login()
+                    flash(_("You have logged out."), "info")
+                    return redirect(url_for("auth.login"))
+                flash(_("The session has been ended."), "info")
+            return redirect(url_for("auth.my_sessions"))
+    return render_template("auth/sessions.html", form=form,
+                           sessions=sessions.active_sessions(current_user), current=current,
+                           describe=sessions.describe_device)
 
 
 @bp.route("/bahasa", methods=["POST"])

@@ -220,6 +220,11 @@ def test_ending_sessions_of_an_unknown_user_is_not_found(client, as_admin):
 
 # --- The sessions page ------------------------------------------------------------------------
 
+def end(client, which, password: str = TEST_PASSWORD):
+    fresh_request()
+    return client.post("/akun/sesi", data={"end": str(which), "password": password})
+
+
 def test_the_sessions_page_lists_my_live_sessions(create_user, browser):
     user, stranger = create_user(), create_user()
     here, phone, old, elsewhere = (browser(), browser(CHROME_ANDROID), browser(),
@@ -229,10 +234,12 @@ def test_the_sessions_page_lists_my_live_sessions(create_user, browser):
     log_in(phone, user)
     log_in(here, user)
     log_in(elsewhere, stranger)  # someone else's: not listed
+    fresh_request()
     response = here.get("/akun/sesi")
     assert response.status_code == 200
     page = page_text(response)
-    assert page.count("/akhiri\"") == 2
+    assert page.count('name="end" value="') == 2  # the other session and "all others"
+    assert f'name="end" value="{session_of(phone).id}"' in page
     assert "Chrome on Android" in page and "Firefox on Linux" in page
     assert page.count("this session") == 1
     assert "End all other sessions" in page
@@ -244,7 +251,7 @@ def test_ending_one_of_my_sessions(create_user, browser):
     here, phone = browser(), browser(CHROME_ANDROID)
     log_in(phone, user)
     log_in(here, user)
-    response = here.post(f"/akun/sesi/{session_of(phone).id}/akhiri")
+    response = end(here, session_of(phone).id)
     assert response.status_code == 302
     assert "The session has been ended." in page_text(here.get("/akun/sesi"))
     assert not logged_in(phone)
@@ -252,13 +259,43 @@ def test_ending_one_of_my_sessions(create_user, browser):
     assert "auth.session_ended" in actions(user)
 
 
-def test_ending_this_session_from_the_page_logs_out(create_user, browser):
+def test_ending_a_session_needs_my_password(app, create_user, browser):
+    """Someone who took over one session cannot end the owner's other sessions."""
+    user = create_user()
+    here, phone = browser(), browser(CHROME_ANDROID)
+    log_in(phone, user)
+    log_in(here, user)
+    response = end(here, "others", password="")
+    assert response.status_code == 200
+    assert "Type your password to end sessions." in page_text(response)
+    response = end(here, session_of(phone).id, password="bukan-sandinya-1")
+    assert response.status_code == 200
+    assert "The password is wrong." in page_text(response)
+    assert logged_in(phone)
+    db.session.refresh(user)
+    assert user.failed_logins == 1  # counts toward the lock, like a failed login
+    assert "auth.password_confirm_failed" in actions(user)
+
+
+def test_this_session_has_a_log_out_button(create_user, browser):
     user = create_user()
     here = browser()
     log_in(here, user)
-    response = here.post(f"/akun/sesi/{session_of(here).id}/akhiri")
+    fresh_request()
+    page = page_text(here.get("/akun/sesi"))
+    assert 'formaction="/keluar"' in page
+    assert "End all other sessions" not in page  # nothing else to end
+
+
+def test_ending_this_session_logs_out(create_user, browser):
+    user = create_user()
+    here, phone = browser(), browser(CHROME_ANDROID)
+    log_in(phone, user)
+    log_in(here, user)
+    response = end(here, session_of(here).id)
     assert response.headers["Location"] == "/masuk"
     assert not logged_in(here)
+    assert logged_in(phone)
 
 
 def test_ending_all_my_other_sessions(create_user, browser):
@@ -267,7 +304,7 @@ def test_ending_all_my_other_sessions(create_user, browser):
     log_in(phone, user)
     log_in(laptop, user)
     log_in(here, user)
-    response = here.post("/akun/sesi/akhiri-lainnya")
+    response = end(here, "others")
     assert response.status_code == 302
     assert "2 other session(s) ended." in page_text(here.get("/akun/sesi"))
     assert not logged_in(phone) and not logged_in(laptop)
@@ -280,14 +317,14 @@ def test_nobody_ends_a_session_of_someone_else(create_user, browser):
     theirs, mine = browser(), browser()
     log_in(theirs, user)
     log_in(mine, other)
-    assert mine.post(f"/akun/sesi/{session_of(theirs).id}/akhiri").status_code == 404
-    assert mine.post("/akun/sesi/99999999999/akhiri").status_code == 404
+    for which in (session_of(theirs).id, 99999999999, "-1", "semua"):
+        assert end(mine, which).status_code == 404, which
     assert logged_in(theirs)
 
 
 def test_the_sessions_page_needs_a_login(client):
     assert client.get("/akun/sesi").status_code == 302
-    assert client.post("/akun/sesi/akhiri-lainnya").status_code == 302
+    assert client.post("/akun/sesi", data={"end": "others"}).status_code == 302
 
 
 # --- Expiry -----------------------------------------------------------------------------------
@@ -355,6 +392,7 @@ def test_expired_and_ended_sessions_are_not_listed(app, create_user, browser):
     log_in(here, user)
     move_back(session_of(idle), last_seen_at=dt.timedelta(
         minutes=app.config["SESSION_IDLE_MINUTES"] + 1))
+    fresh_request()
     page = page_text(here.get("/akun/sesi"))
     assert "Chrome on Android" not in page
     assert "End all other sessions" not in page
