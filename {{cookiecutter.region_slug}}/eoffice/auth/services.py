@@ -142,6 +142,7 @@ def confirm_password(user: User, password: str) -> None:
         audit.record("auth.password_confirm_failed", user, actor=user)
         db.session.commit()
         raise AuthError(str(_l("The password is wrong.")), field="password")
+    user.failed_logins = 0  # the count is of wrong passwords in a row, as at login
 
 
 def end_session(user: User, record: UserSession, *, current: UserSession | None) -> None:
