@@ -106,6 +106,18 @@ def test_long_passphrases_without_composition_rules_are_accepted(client, create_
     assert check_password_hash(user.password_hash, new)
 
 
+def test_a_long_password_is_estimated_from_its_start(app):
+    """The estimate's cost grows with the square of the length: the first 48 characters
+    are scored, and a long password with an easy start is refused."""
+    import time
+
+    with app.test_request_context():
+        started = time.perf_counter()
+        assert passwords.check_password("kopi-tubruk-" + "a1b2c3d4" * 14).ok  # 124 chars
+        assert time.perf_counter() - started < 2
+        assert passwords.check_password("qwertyuiop" * 5 + "Xk9#mPq2!vL").rule == "guessable"
+
+
 def test_the_common_passwords_come_from_zxcvbn(app):
     from eoffice.auth.passwords import common_passwords
 
