@@ -147,6 +147,8 @@ def confirm_password(user: User, password: str) -> None:
 
 def end_session(user: User, record: UserSession, *, current: UserSession | None) -> None:
     """A user ends one of their own sessions (from the sessions page)."""
+    if record.revoked_at is not None:
+        return  # ended meanwhile (another tab, a password change): nothing to record
     sessions.end(record, sessions.LOGOUT if current is not None and record.id == current.id
                  else sessions.ENDED)
     audit.record("auth.session_ended", user, actor=user,
