@@ -113,6 +113,7 @@ def run_checks(app: Flask) -> list[tuple[bool, str]]:
                                "print(secrets.token_urlsafe(48))'"))
     else:
         results.append((True, "SECRET_KEY terisi"))
+    results.extend(_login_checks(config))
     toml_path = Path(config["REGION_TOML_PATH"])
     found = toml_path.exists()
     results.append((found, f"region.toml {'ditemukan' if found else 'tidak ditemukan'}: "
@@ -160,6 +161,25 @@ def run_checks(app: Flask) -> list[tuple[bool, str]]:
                                "`flask db upgrade heads`"))
     else:
         results.append((True, "skema basis data mutakhir"))
+    return results
+
+
+def _login_checks(config) -> list[tuple[bool, str]]:
+    """Cookies and password rules against OWASP ASVS level 2 (docs/it/sessions.md)."""
+    results = []
+    if config["EOFFICE_ENV"] == "production" and not config["SESSION_COOKIE_SECURE"]:
+        results.append((False, "[security] secure_cookies = false pada EOFFICE_ENV=production: "
+                               "cookie sesi juga terkirim lewat http://; pasang HTTPS dan "
+                               "hapus setelan itu"))
+    minimum, maximum = config["PASSWORD_MIN_LENGTH"], config["PASSWORD_MAX_LENGTH"]
+    if minimum < 12 or maximum < 64 or maximum < minimum \
+            or not 0 <= config["PASSWORD_MIN_SCORE"] <= 4:
+        results.append((False, f"[security] kata sandi {minimum}-{maximum} karakter, skor "
+                               f"{config['PASSWORD_MIN_SCORE']}: paling pendek harus 12 atau "
+                               "lebih, paling panjang 64 atau lebih, skor 0-4"))
+    else:
+        results.append((True, f"kata sandi {minimum}-{maximum} karakter, skor zxcvbn "
+                              f"{config['PASSWORD_MIN_SCORE']} atau lebih"))
     return results
 
 

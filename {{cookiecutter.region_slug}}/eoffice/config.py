@@ -45,6 +45,16 @@ def _to_list(value: Any) -> list[str]:
     return [part.strip() for part in str(value).split(",") if part.strip()]
 
 
+def _to_auto_bool(value: Any) -> bool | str:
+    """A switch whose default follows another setting: "auto", or true/false."""
+    if isinstance(value, str) and value.strip().lower() == "auto":
+        return "auto"
+    try:
+        return _to_bool(value)
+    except ValueError:
+        raise ValueError(f"expected auto, true or false, got {value!r}") from None
+
+
 def _to_timezone(value: Any) -> str:
     text = str(value).strip()
     text = TIMEZONE_ALIASES.get(text.upper(), text)
@@ -70,6 +80,7 @@ CONVERTERS = {
     dict: lambda v: {str(k): str(x) for k, x in dict(v).items()},
     "timezone": _to_timezone,
     "locale": _to_locale,
+    "auto_bool": _to_auto_bool,
 }
 
 
@@ -135,8 +146,14 @@ OPTIONS: tuple[Option, ...] = (
            toml="security.login_lock_minutes"),
     Option("PASSWORD_HASH_METHOD", "scrypt", str, "werkzeug password hash method.",
            toml="security.password_hash_method"),
-    Option("PASSWORD_MIN_LENGTH", 10, int, "Shortest password accepted.",
+    Option("PASSWORD_MIN_LENGTH", 12, int, "Shortest password accepted (OWASP ASVS: 12).",
            toml="security.password_min_length"),
+    Option("PASSWORD_MAX_LENGTH", 128, int,
+           "Longest password accepted (at least 64, so that long passphrases fit).",
+           toml="security.password_max_length"),
+    Option("PASSWORD_MIN_SCORE", 3, int,
+           "zxcvbn score (0-4) a new password needs: 3 means about 10^8 guesses or more.",
+           toml="security.password_min_score"),
     Option("PER_PAGE", 25, int, "Rows per page in lists.", toml="ui.per_page"),
     Option("MAX_IMPORT_ROWS", 20000, int, "Largest staff import accepted, in rows.",
            toml="staff.max_import_rows"),
@@ -166,7 +183,8 @@ OPTIONS: tuple[Option, ...] = (
            env="EOFFICE_PUBLIC_BASE_URL"),
     Option("HOLIDAYS", [], list, "Public holidays (YYYY-MM-DD) skipped when counting working days.",
            toml="dispositions.holidays"),
-    Option("SESSION_COOKIE_SECURE", False, bool, "Send the session cookie over HTTPS only.",
+    Option("SESSION_COOKIE_SECURE", "auto", "auto_bool",
+           "Send cookies over HTTPS only: auto (on when EOFFICE_ENV=production), true or false.",
            toml="security.secure_cookies", env="EOFFICE_SECURE_COOKIES"),
     Option("API_MAX_PER_PAGE", 100, int, "Largest page an API list returns (?per_page=).",
            toml="api.max_per_page"),
@@ -211,6 +229,28 @@ OPTIONS: tuple[Option, ...] = (
 OPTIONS_BY_KEY = {option.key: option for option in OPTIONS}
 
 
+def _secure_cookies(values: dict[str, Any]) -> None:
+    """Cookie flags (OWASP ASVS 3.4): HttpOnly and SameSite=Lax always; Secure whenever
+    EOFFICE_ENV=production unless set otherwise (``secure_cookies = false`` is for a
+    benchmark on plain-http loopback, never for a real site). A secure session cookie
+    is named with the ``__Host-`` prefix: the browser then keeps it for this host over
+    HTTPS only, with no Domain and Path=/ (a sub-domain cannot plant or read it)."""
+    secure = values["SESSION_COOKIE_SECURE"]
+    if secure == "auto":
+        secure = values["EOFFICE_ENV"] == "production"
+    values["SESSION_COOKIE_SECURE"] = secure
+    values.setdefault("SESSION_COOKIE_HTTPONLY", True)
+    values.setdefault("SESSION_COOKIE_SAMESITE", "Lax")
+    if secure and not values.get("SESSION_COOKIE_DOMAIN") \
+            and values.get("SESSION_COOKIE_PATH") in (None, "/") \
+            and values.get("APPLICATION_ROOT") in (None, "/"):
+        values.setdefault("SESSION_COOKIE_NAME", "__Host-eoffice")
+    # Flask-Login's "remember me" cookie (not offered today) gets the same flags.
+    values.setdefault("REMEMBER_COOKIE_SECURE", secure)
+    values.setdefault("REMEMBER_COOKIE_HTTPONLY", True)
+    values.setdefault("REMEMBER_COOKIE_SAMESITE", "Lax")
+
+
 def read_region_toml(path: Path) -> dict:
     try:
         with path.open("rb") as handle:
@@ -253,6 +293,7 @@ def build_config(overrides: dict | None = None, environ: dict | None = None,
             value = option.convert(overrides.pop(option.key), "config")
         values[option.key] = value
     values.update(overrides)  # undeclared keys from tests (TESTING, WTF_CSRF_ENABLED, ...)
+    _secure_cookies(values)
     values["PERMANENT_SESSION_LIFETIME"] = timedelta(minutes=values["SESSION_LIFETIME_MINUTES"])
     values.setdefault("BOOTSTRAP_SERVE_LOCAL", True)
     # Flask-Compress: CSS, JavaScript and SVG only, never pages or API answers (a secret
@@ -265,11 +306,10 @@ def build_config(overrides: dict | None = None, environ: dict | None = None,
     values.setdefault("COMPRESS_STREAMING_ENDPOINT_CONDITIONAL",
                       ["static", "bootstrap.static", "dashboard.logo"])
     values.setdefault("BABEL_DEFAULT_TIMEZONE", "UTC")
-    values.setdefault("SESSION_COOKIE_HTTPONLY", True)
-    # The session cookie is sent again only when the session changed (the idle clock in
-    # auth/sessions.py changes it on every page), never for assets.
+    # The session cookie is sent again only when the session changed (login, a flashed
+    # message, the language), never for assets: the idle clock is kept on the server
+    # (auth/sessions.py), and the cookie's own expiry is the session's lifetime.
     values.setdefault("SESSION_REFRESH_EACH_REQUEST", False)
-    values.setdefault("SESSION_COOKIE_SAMESITE", "Lax")
     values.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {"pool_pre_ping": True})
     return values
 

@@ -4,7 +4,7 @@ from eoffice.access import AccessGrant
 from eoffice.api.models import ApiToken
 from eoffice.archive.models import Classification
 from eoffice.audit import AuditEvent, AuditHead
-from eoffice.auth.models import User, UserRole
+from eoffice.auth.models import User, UserRole, UserSession
 from eoffice.dispositions.models import Disposition, DispositionInstruction, DispositionRecipient
 from eoffice.exchange.models import Delivery, InboundLetter, Peer, ReceivedRequest
 from eoffice.files import StoredFile
@@ -29,5 +29,5 @@ __all__ = [
     "AuditEvent", "AuditHead", "Classification", "Counter", "Disposition",
     "DispositionInstruction", "DispositionRecipient", "Golongan", "IncomingLetter",
     "LetterAttachment", "LetterRecipient", "Position", "Staff", "StoredFile", "Unit", "User",
-    "UserRole",
+    "UserRole", "UserSession",
 ]

@@ -108,16 +108,16 @@ def test_create_admin(run):
 
 
 def test_create_admin_asks_for_what_is_missing(run):
-    result = run("create-admin", input="operator\nOperator TI\nsandi-admin-2024\n"
-                                       "sandi-admin-2024\n")
+    result = run("create-admin", input="operator\nOperator TI\nkopi-tubruk-pagi-2024\n"
+                                       "kopi-tubruk-pagi-2024\n")
     assert result.exit_code == 0, result.output
     assert db.session.scalar(sa.select(User).where(User.username == "operator")).full_name == \
         "Operator TI"
 
 
 @pytest.mark.parametrize(("password", "message"), [
-    ("pendek1", "The password must be at least 10 characters long."),
-    ("hanyahurufsaja", "The password must mix letters with digits or symbols."),
+    ("pendek-1", "The password must be at least 12 characters long."),
+    ("qwerty123456789", "This password is on a list of common or leaked passwords."),
     ("admin-kuat-2024", "The password must not contain the username."),
 ])
 def test_create_admin_refuses_a_weak_password(run, password, message):
@@ -156,6 +156,7 @@ def test_check_passes_on_a_sound_setup(run, sound_region):
     assert "MASALAH" not in result.output
     for line in ("OK      SECRET_KEY terisi", "OK      region.toml ditemukan",
                  "OK      kode wilayah [region] code = '33.99' (sesuai)",
+                 "OK      kata sandi 12-128 karakter, skor zxcvbn 3 atau lebih",
                  "OK      basis data terhubung", "OK      skema basis data mutakhir",
                  "Semua pemeriksaan lulus."):
         assert line in result.output
@@ -176,6 +177,11 @@ def test_check_reports_an_insecure_secret_key(app, run, sound_region, monkeypatc
     ({"REGION_TYPE": "kecamatan"}, "MASALAH [region] type = 'kecamatan'"),
     ({"REGION_LOGO": "logo-tidak-ada.png"}, "tidak ditemukan"),
     ({"REGION_TOML_PATH": "/tidak/ada/region.toml"}, "MASALAH region.toml tidak ditemukan"),
+    ({"EOFFICE_ENV": "production", "SESSION_COOKIE_SECURE": False},
+     "MASALAH [security] secure_cookies = false pada EOFFICE_ENV=production"),
+    ({"PASSWORD_MIN_LENGTH": 8}, "MASALAH [security] kata sandi 8-128 karakter"),
+    ({"PASSWORD_MAX_LENGTH": 32}, "MASALAH [security] kata sandi 12-32 karakter"),
+    ({"PASSWORD_MIN_SCORE": 5}, "MASALAH [security] kata sandi 12-128 karakter, skor 5"),
 ])
 def test_check_reports_configuration_problems(app, run, sound_region, monkeypatch, settings,
                                               problem):

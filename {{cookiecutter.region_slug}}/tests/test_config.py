@@ -178,3 +178,28 @@ def test_security_headers(client):
     assert response.headers["X-Content-Type-Options"] == "nosniff"
     assert response.headers["X-Frame-Options"] == "SAMEORIGIN"
     assert response.headers["Referrer-Policy"] == "same-origin"
+
+
+@pytest.mark.parametrize(("environ", "secure"), [
+    ({}, False),
+    ({"EOFFICE_ENV": "production"}, True),  # production needs no second setting
+    ({"EOFFICE_ENV": "production", "EOFFICE_SECURE_COOKIES": "auto"}, True),
+    ({"EOFFICE_ENV": "development", "EOFFICE_SECURE_COOKIES": "1"}, True),
+    # only for a benchmark on plain-http loopback (eoffice/bench/runner.py)
+    ({"EOFFICE_ENV": "production", "EOFFICE_SECURE_COOKIES": "false"}, False),
+])
+def test_cookies_are_secure_in_production(tmp_path, environ, secure):
+    values = build_config(environ=environ, region_toml=tmp_path / "missing.toml")
+    assert values["SESSION_COOKIE_SECURE"] is secure
+    assert values["REMEMBER_COOKIE_SECURE"] is secure
+    assert values["SESSION_COOKIE_HTTPONLY"] is values["REMEMBER_COOKIE_HTTPONLY"] is True
+    assert values["SESSION_COOKIE_SAMESITE"] == values["REMEMBER_COOKIE_SAMESITE"] == "Lax"
+    assert (values.get("SESSION_COOKIE_NAME") == "__Host-eoffice") is secure
+
+
+def test_a_secure_cookie_under_a_sub_path_keeps_its_plain_name(tmp_path):
+    """``__Host-`` cookies must have Path=/; an app under a sub-path keeps Flask's name."""
+    values = build_config({"APPLICATION_ROOT": "/eoffice"}, environ={"EOFFICE_ENV": "production"},
+                          region_toml=tmp_path / "missing.toml")
+    assert values["SESSION_COOKIE_SECURE"] is True
+    assert "SESSION_COOKIE_NAME" not in values

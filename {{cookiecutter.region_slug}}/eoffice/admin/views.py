@@ -10,6 +10,7 @@ from eoffice import audit
 from eoffice.admin import bp
 from eoffice.admin.forms import UserForm
 from eoffice.auth import services as auth_services
+from eoffice.auth import sessions
 from eoffice.auth.models import User
 from eoffice.extensions import db
 from eoffice.maintenance.chain import read_anchors
@@ -73,7 +74,8 @@ def edit_user(user_id: int | None = None):
                 db.session.commit()
                 flash(_("User %(u)s saved.", u=user.username), "success")
                 return redirect(url_for("admin.users"))
-    return render_template("admin/user_form.html", form=form, user=user)
+    return render_template("admin/user_form.html", form=form, user=user,
+                           active_sessions=sessions.active_sessions(user) if user else [])
 
 
 def _update_user(user: User, form: UserForm, staff) -> None:
@@ -82,15 +84,33 @@ def _update_user(user: User, form: UserForm, staff) -> None:
             _("You cannot remove your own admin role or deactivate yourself."), field="roles")
     auth_services.check_staff_free(staff, user)
     user.full_name, user.email = form.full_name.data, form.email.data or None
+    was_active = user.active
     user.staff, user.active = staff, form.active.data
     auth_services.set_roles(user, form.roles.data)
     was_locked = user.locked_until is not None or user.failed_logins > 0
     user.locked_until, user.failed_logins = None, 0  # the admin's save unlocks the account
+    ended = 0
     if form.password.data:
-        auth_services.set_password(user, form.password.data, must_change=True)
+        ended = auth_services.reset_password(user, form.password.data, actor=current_user)
+    if was_active and not user.active:
+        ended += sessions.end_all(user, sessions.DEACTIVATED)
     audit.record("user.updated", user, actor=current_user,
                  data={"roles": sorted(form.roles.data), "active": user.active,
-                       "password_reset": bool(form.password.data), "unlocked": was_locked})
+                       "password_reset": bool(form.password.data), "unlocked": was_locked,
+                       "sessions_ended": ended})
+
+
+@bp.route("/pengguna/<int(max=2147483647):user_id>/akhiri-sesi", methods=["POST"])
+@permission_required("users.manage")
+def end_user_sessions(user_id: int):
+    """End every session of a user at once: a lost laptop, a PC left logged in."""
+    user = db.session.get(User, user_id)
+    if user is None:
+        abort(404)
+    ended = auth_services.end_all_sessions(user, actor=current_user)
+    db.session.commit()
+    flash(_("%(n)d session(s) of %(u)s ended.", n=ended, u=user.username), "info")
+    return redirect(url_for("admin.edit_user", user_id=user.id))
 
 
 @bp.route("/audit")

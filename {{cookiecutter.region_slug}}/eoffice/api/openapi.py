@@ -206,7 +206,9 @@ def error(description: str) -> dict:
     return {"description": description, "content": json_content(ref("Error"))}
 
 
-STANDARD = {"401": error("No token, or a wrong, revoked or expired one."),
+STANDARD = {"401": error("No token, or a wrong, revoked or expired one (invalid_token); "
+                         "or the personal token's user is deactivated or locked "
+                         "(account_unavailable)."),
             "403": error("The token's user or scopes may not do this.")}
 NOT_FOUND = {"404": error("It does not exist, or this token may not see it.")}
 BAD_REQUEST = {"400": error("A parameter or field has the wrong type or value "

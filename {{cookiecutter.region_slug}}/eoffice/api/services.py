@@ -108,7 +108,12 @@ def revoke_token(token: ApiToken, *, actor=None) -> bool:
 
 
 def authenticate(secret: str) -> ApiToken | None:
-    """The live token with this secret (not revoked, not expired, user still active)."""
+    """The live token with this secret (not revoked, not expired), or None.
+
+    A personal token whose user is deactivated or locked (too many wrong passwords)
+    raises ApiError 401 ``account_unavailable``: the token itself is fine, and its
+    holder is told why it is refused (a locked account opens again by itself).
+    """
     if not secret or not secret.startswith(TOKEN_PREFIX) or len(secret) > 200:
         return None
     token = db.session.scalar(sa.select(ApiToken).where(
@@ -117,8 +122,13 @@ def authenticate(secret: str) -> ApiToken | None:
     if token is None or token.revoked_at is not None or \
             (token.expires_at is not None and token.expires_at <= now):
         return None
-    if token.kind == "personal" and (token.user is None or not token.user.active):
+    if token.kind == "personal" and token.user is None:
         return None
+    if token.kind == "personal" and (not token.user.active or token.user.is_locked):
+        raise ApiError(401, "account_unavailable", str(_l(
+            "The account this token belongs to is deactivated or locked for a while "
+            "after too many wrong passwords.")),
+            headers={"WWW-Authenticate": 'Bearer error="invalid_token"'})
     if token.last_used_at is None or now - token.last_used_at > TOUCH_EVERY:
         # Its own short transaction, so a read-only request never holds a write lock.
         db.session.execute(sa.update(ApiToken).where(ApiToken.id == token.id)

@@ -20,3 +20,12 @@ class ChangePasswordForm(FlaskForm):
 
 class LanguageForm(FlaskForm):
     locale = SelectField(_l("Language"), choices=[("id", "Bahasa Indonesia"), ("en", "English")])
+
+
+class EndSessionsForm(FlaskForm):
+    """Ending one's sessions: the password again (a stolen session must not lock its
+    owner out), and which session (``end``: a session id, or ``others``)."""
+
+    password = PasswordField(_l("Your password"), validators=[
+        DataRequired(message=_l("Type your password to end sessions.")), Length(max=256)])
+    end = StringField(validators=[DataRequired(), Length(max=20)])

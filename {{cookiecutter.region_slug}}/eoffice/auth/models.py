@@ -1,4 +1,4 @@
-"""Users of the application and the roles they hold."""
+"""Users of the application, the roles they hold and their browser sessions."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from flask_login import UserMixin
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from eoffice.db import TimestampMixin
+from eoffice.db import TimestampMixin, utcnow
 from eoffice.extensions import db
 
 if TYPE_CHECKING:
@@ -46,6 +46,11 @@ class User(UserMixin, TimestampMixin, db.Model):
         return self.active
 
     @property
+    def is_locked(self) -> bool:
+        """Locked for a while after too many wrong passwords (``locked_until``)."""
+        return bool(self.locked_until and self.locked_until > utcnow())
+
+    @property
     def role_names(self) -> set[str]:
         return {r.role for r in self.roles}
 
@@ -67,3 +72,36 @@ class UserRole(db.Model):
     role: Mapped[str] = mapped_column(sa.String(32))
 
     user: Mapped[User] = relationship(back_populates="roles")
+
+
+class UserSession(db.Model):
+    """One browser login, kept on the server so that it can be ended at once.
+
+    The session cookie carries only a random secret; only its SHA-256 is stored
+    (``token_hash``), so a copy of the database cannot be replayed as a cookie. A
+    session is live while ``revoked_at`` is empty, the user is active and not
+    locked, it was used within SESSION_IDLE_MINUTES (``last_seen_at``, written at
+    most once a minute) and it began less than SESSION_LIFETIME_MINUTES ago.
+    """
+
+    __tablename__ = "user_sessions"
+    # The audit log names sessions by id: SQLite must not give a pruned id out again.
+    __table_args__ = {"sqlite_autoincrement": True}
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"),
+                                         index=True)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    last_seen_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    ip: Mapped[str | None] = mapped_column(sa.String(45))
+    user_agent: Mapped[str | None] = mapped_column(sa.String(255))
+    revoked_at: Mapped[dt.datetime | None]
+    # logout, ended (by its user), others_ended, password_changed, password_reset,
+    # deactivated, locked, admin, expired
+    revoked_reason: Mapped[str | None] = mapped_column(sa.String(20))
+
+    user: Mapped[User] = relationship()
+
+    def __repr__(self) -> str:
+        return f"<UserSession {self.id} of user {self.user_id}>"

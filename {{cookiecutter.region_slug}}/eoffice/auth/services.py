@@ -10,7 +10,9 @@ from flask_babel import lazy_gettext as _l
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from eoffice import audit
-from eoffice.auth.models import User, UserRole
+from eoffice.auth import sessions
+from eoffice.auth.models import User, UserRole, UserSession
+from eoffice.auth.passwords import check_password
 from eoffice.db import utcnow
 from eoffice.extensions import db
 from eoffice.security import ROLES
@@ -31,16 +33,12 @@ def hash_password(password: str) -> str:
     return generate_password_hash(password, method=current_app.config["PASSWORD_HASH_METHOD"])
 
 
-def password_problem(password: str, username: str | None = None) -> str | None:
-    """Why a new password is not acceptable, or None."""
-    minimum = current_app.config["PASSWORD_MIN_LENGTH"]
-    if len(password) < minimum:
-        return str(_l("The password must be at least %(n)d characters long.", n=minimum))
-    if username and username.lower() in password.lower():
-        return str(_l("The password must not contain the username."))
-    if password.isdigit() or password.isalpha():
-        return str(_l("The password must mix letters with digits or symbols."))
-    return None
+def password_problem(password: str, user: User | None = None) -> str | None:
+    """Why ``password`` is not acceptable as ``user``'s new password, or None
+    (the rules: ``eoffice.auth.passwords``)."""
+    return check_password(password, username=getattr(user, "username", None),
+                          full_name=getattr(user, "full_name", None),
+                          email=getattr(user, "email", None)).message
 
 
 def find_user(username: str) -> User | None:
@@ -56,10 +54,15 @@ def count_failed_password(user: User) -> None:
         user.locked_until = utcnow() + dt.timedelta(
             minutes=current_app.config["LOGIN_LOCK_MINUTES"])
         user.failed_logins = 0
+        # Someone is guessing this password: their sessions end too, so that a browser
+        # left open (where a stranger tries the signing password) is closed at once.
+        ended = sessions.end_all(user, sessions.LOCKED)
+        audit.record("auth.locked", user, actor=None, data={
+            "minutes": current_app.config["LOGIN_LOCK_MINUTES"], "sessions_ended": ended})
 
 
 def is_locked(user: User) -> bool:
-    return bool(user.locked_until and user.locked_until > utcnow())
+    return user.is_locked
 
 
 def authenticate(username: str, password: str) -> User | None:
@@ -87,12 +90,20 @@ def authenticate(username: str, password: str) -> User | None:
     user.locked_until = None
     user.last_login_at = now
     audit.record("auth.login", user, actor=user)
+    rule = check_password(password, username=user.username, full_name=user.full_name,
+                          email=user.email).rule
+    if rule is not None and not user.must_change_password:
+        # Set under older rules (or before the list of leaked passwords grew): the
+        # plaintext is at hand only now, so the change is asked for now.
+        user.must_change_password = True
+        audit.record("auth.password_rules_failed", user, actor=user, data={"rule": rule})
     db.session.commit()
     return user
 
 
 def set_password(user: User, password: str, *, must_change: bool = False) -> None:
-    problem = password_problem(password, user.username)
+    """Every new password comes through here, whoever sets it (see auth/passwords.py)."""
+    problem = password_problem(password, user)
     if problem:
         raise AuthError(problem, field="password")
     user.password_hash = hash_password(password)
@@ -100,12 +111,62 @@ def set_password(user: User, password: str, *, must_change: bool = False) -> Non
     user.must_change_password = must_change
 
 
-def change_password(user: User, current: str, new: str) -> None:
+def change_password(user: User, current: str, new: str,
+                    keep: UserSession | None = None) -> int:
+    """Change one's own password; every other session of the user ends (``keep``, the
+    browser it was changed in, stays). Returns how many sessions were ended."""
     if not check_password_hash(user.password_hash, current):
         raise AuthError(str(_l("The current password is wrong.")), field="current")
     set_password(user, new)
-    audit.record("auth.password_changed", user, actor=user)
+    ended = sessions.end_all(user, sessions.PASSWORD_CHANGED, keep=keep)
+    audit.record("auth.password_changed", user, actor=user, data={"sessions_ended": ended})
     db.session.commit()
+    return ended
+
+
+def reset_password(user: User, password: str, *, actor) -> int:
+    """An administrator sets a password the user must change at the next login; the
+    user's sessions end (whoever held them no longer knows the password)."""
+    set_password(user, password, must_change=True)
+    return sessions.end_all(user, sessions.PASSWORD_RESET)
+
+
+def confirm_password(user: User, password: str) -> None:
+    """The user types their password again before a sensitive change (ending sessions:
+    OWASP ASVS 3.3.4). A wrong one counts toward the lock, as at login, and is kept
+    although the caller's change is refused."""
+    if user.is_locked:
+        raise AuthError(str(_l("Too many wrong passwords: try again later.")), field="password")
+    if not check_password_hash(user.password_hash, password or ""):
+        count_failed_password(user)
+        audit.record("auth.password_confirm_failed", user, actor=user)
+        db.session.commit()
+        raise AuthError(str(_l("The password is wrong.")), field="password")
+    user.failed_logins = 0  # the count is of wrong passwords in a row, as at login
+
+
+def end_session(user: User, record: UserSession, *, current: UserSession | None) -> None:
+    """A user ends one of their own sessions (from the sessions page)."""
+    if record.revoked_at is not None:
+        return  # ended meanwhile (another tab, a password change): nothing to record
+    sessions.end(record, sessions.LOGOUT if current is not None and record.id == current.id
+                 else sessions.ENDED)
+    audit.record("auth.session_ended", user, actor=user,
+                 data={"session": record.id, "ip": record.ip})
+
+
+def end_other_sessions(user: User, current: UserSession | None) -> int:
+    """A user ends all their sessions but the one they are using."""
+    ended = sessions.end_all(user, sessions.OTHERS_ENDED, keep=current)
+    audit.record("auth.sessions_ended", user, actor=user, data={"sessions_ended": ended})
+    return ended
+
+
+def end_all_sessions(user: User, *, actor) -> int:
+    """An administrator ends every session of ``user`` (a lost laptop, a shared PC)."""
+    ended = sessions.end_all(user, sessions.ADMIN)
+    audit.record("user.sessions_ended", user, actor=actor, data={"sessions_ended": ended})
+    return ended
 
 
 def set_roles(user: User, roles: set[str] | list[str]) -> None:
@@ -151,4 +212,6 @@ def create_user(username: str, password: str, *, full_name: str, roles=(), email
     return user
 
 
-__all__ = ["ROLES", "AuthError", "authenticate", "change_password", "create_user", "set_roles"]
+__all__ = ["ROLES", "AuthError", "authenticate", "change_password", "create_user",
+           "end_all_sessions", "end_other_sessions", "end_session", "reset_password",
+           "set_roles"]

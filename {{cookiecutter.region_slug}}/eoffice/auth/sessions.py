@@ -1,37 +1,217 @@
-"""Flask-Login wiring and session expiry (absolute and idle)."""
+"""Browser sessions: Flask-Login wiring, the server-side session records, expiry.
+
+A login makes a ``UserSession`` row and puts a random secret in the signed session
+cookie (Flask-Login's ``_user_id``); only the secret's SHA-256 is stored. Each
+request looks the secret up with one indexed query (the user and their staff record
+come in the same statement), so a session ended on the server (logout, a password
+change, a deactivated or locked account, an administrator's "end all sessions")
+logs nobody in from its next request on, whatever copy of the cookie is replayed.
+
+The rest of the cookie (language, CSRF token, flashed messages) stays in Flask's
+signed cookie: none of it grants access.
+
+Expiry: idle after SESSION_IDLE_MINUTES without a request (``last_seen_at``), over
+SESSION_LIFETIME_MINUTES after login (``created_at``), however active. ``last_seen_at``
+is written at most once a minute, so that reading pages costs no write.
+"""
 
 from __future__ import annotations
 
-import time
+import datetime as dt
+import hashlib
+import ipaddress
+import re
+import secrets
 
-from flask import Flask, flash, redirect, request, session, url_for
+import sqlalchemy as sa
+from flask import Flask, flash, g, redirect, request, session, url_for
 from flask.sessions import SecureCookieSessionInterface
 from flask_babel import lazy_gettext as _l
-from flask_login import LoginManager, current_user, logout_user
+from flask_login import LoginManager, current_user, login_user, logout_user
+from sqlalchemy.orm import contains_eager
 
 from eoffice.assets import is_asset_endpoint
+from eoffice.auth.models import User, UserSession
+from eoffice.db import utcnow
 from eoffice.extensions import db
 
+TOUCH_EVERY = dt.timedelta(seconds=60)  # last_seen_at is written at most this often
+KEEP_ENDED = dt.timedelta(days=30)  # ended sessions are kept this long, then pruned at login
+TRUSTED_PROXIES = {"127.0.0.1", "::1"}  # nginx on this machine (deploy/nginx.conf)
+
+# Why a session ended (UserSession.revoked_reason).
+LOGOUT, ENDED, OTHERS_ENDED = "logout", "ended", "others_ended"
+PASSWORD_CHANGED, PASSWORD_RESET = "password_changed", "password_reset"
+DEACTIVATED, LOCKED, ADMIN = "deactivated", "locked", "admin"
+
+# g keys of the current request: its live session row, or why the cookie's session is over.
+_CURRENT, _ENDED = "_eoffice_session", "_eoffice_session_ended"
+
+
+def hash_secret(secret: str) -> str:
+    return hashlib.sha256(secret.encode("utf-8")).hexdigest()
+
+
+def client_ip() -> str | None:
+    """The browser's address: nginx's X-Real-IP when the request came through nginx on
+    this machine (gunicorn sees only 127.0.0.1), otherwise the connection's address.
+    A header sent by anyone else is ignored: it could name any address."""
+    remote = request.remote_addr
+    forwarded = request.headers.get("X-Real-IP", "").strip()
+    if remote in TRUSTED_PROXIES and forwarded:
+        try:
+            return str(ipaddress.ip_address(forwarded))
+        except ValueError:
+            return remote
+    return remote
+
+
+def _limits() -> tuple[dt.timedelta, dt.timedelta]:
+    from flask import current_app
+
+    return (dt.timedelta(minutes=current_app.config["SESSION_IDLE_MINUTES"]),
+            dt.timedelta(minutes=current_app.config["SESSION_LIFETIME_MINUTES"]))
+
+
+def _live_clause(now: dt.datetime):
+    idle, lifetime = _limits()
+    return sa.and_(UserSession.revoked_at.is_(None), UserSession.last_seen_at > now - idle,
+                   UserSession.created_at > now - lifetime)
+
+
+# --- Starting, finding and ending sessions ------------------------------------------------
+
+def begin(user: User) -> UserSession:
+    """Log ``user`` in on this browser: a new session row, and its secret in the cookie.
+
+    The caller clears the old cookie first (no session fixation) and commits.
+    """
+    now = utcnow()
+    db.session.execute(sa.delete(UserSession).where(
+        UserSession.user_id == user.id,
+        sa.or_(UserSession.revoked_at < now - KEEP_ENDED,
+               UserSession.last_seen_at < now - KEEP_ENDED)))
+    secret = secrets.token_urlsafe(32)
+    record = UserSession(token_hash=hash_secret(secret), user_id=user.id, created_at=now,
+                         last_seen_at=now, ip=client_ip(),
+                         user_agent=(request.user_agent.string or "")[:255] or None)
+    db.session.add(record)
+    db.session.flush()
+    login_user(user)
+    session["_user_id"] = secret  # the cookie names the session, never the user
+    session.permanent = True  # the cookie lasts the session's lifetime, not the browser's
+    setattr(g, _CURRENT, record)
+    return record
+
+
+def current_session() -> UserSession | None:
+    """The live session of this request's browser login, if any."""
+    if not current_user.is_authenticated:
+        return None
+    return g.get(_CURRENT)
+
+
+def load(secret: str) -> User | None:
+    """The user whose live session the cookie names; notes in ``g`` why not, if not."""
+    setattr(g, _CURRENT, None)
+    if not secret or len(secret) > 100:
+        return None
+    row = db.session.execute(
+        sa.select(UserSession).join(UserSession.user).options(contains_eager(UserSession.user))
+        .where(UserSession.token_hash == hash_secret(secret))).scalar_one_or_none()
+    now = utcnow()
+    idle, lifetime = _limits()
+    if row is None or row.revoked_at is not None or not row.user.active or row.user.is_locked:
+        setattr(g, _ENDED, ENDED)
+        return None
+    if now - row.last_seen_at > idle or now - row.created_at > lifetime:
+        setattr(g, _ENDED, "expired")
+        return None
+    setattr(g, _CURRENT, row)
+    return row.user
+
+
+def active_sessions(user: User) -> list[UserSession]:
+    """The user's live sessions, the most recently used first."""
+    return list(db.session.scalars(
+        sa.select(UserSession).where(UserSession.user_id == user.id, _live_clause(utcnow()))
+        .order_by(UserSession.last_seen_at.desc(), UserSession.id.desc())))
+
+
+def end(record: UserSession, reason: str) -> None:
+    if record.revoked_at is None:
+        record.revoked_at, record.revoked_reason = utcnow(), reason
+
+
+def end_all(user: User, reason: str, *, keep: UserSession | None = None) -> int:
+    """End every live session of ``user`` (but ``keep``); how many were ended."""
+    now = utcnow()
+    query = sa.update(UserSession).where(UserSession.user_id == user.id, _live_clause(now))
+    if keep is not None:
+        query = query.where(UserSession.id != keep.id)
+    result = db.session.execute(query.values(revoked_at=now, revoked_reason=reason),
+                                execution_options={"synchronize_session": "fetch"})
+    return result.rowcount or 0
+
+
+def _touch(record: UserSession) -> None:
+    """Move the idle clock, at most once a minute (or a tenth of the idle limit).
+
+    A read (GET) commits at once in its own short write transaction; a write request
+    carries it in its own transaction, which holds the write lock already.
+    """
+    from eoffice.numbering import begin_write
+
+    now = utcnow()
+    idle, _lifetime = _limits()
+    if now - record.last_seen_at < min(TOUCH_EVERY, idle / 10):
+        return
+    record_id = record.id
+    safe = request.method in ("GET", "HEAD", "OPTIONS")
+    if safe:
+        begin_write()
+    db.session.execute(sa.update(UserSession).where(UserSession.id == record_id)
+                       .values(last_seen_at=now))
+    if safe:
+        db.session.commit()
+
+
+# --- Describing a session to its user ---------------------------------------------------------
+
+_BROWSERS = (("Edg/", "Edge"), ("OPR/", "Opera"), ("Firefox/", "Firefox"),
+             ("SamsungBrowser/", "Samsung Internet"), ("Chrome/", "Chrome"),
+             ("Chromium/", "Chromium"), ("Safari/", "Safari"))
+_SYSTEMS = (("Android", "Android"), ("iPhone", "iPhone"), ("iPad", "iPad"),
+            ("Windows", "Windows"), ("Mac OS X", "macOS"), ("CrOS", "ChromeOS"),
+            ("Linux", "Linux"))
+
+
+def describe_device(user_agent: str | None) -> str:
+    """"Firefox on Windows" from a User-Agent header: enough to recognise one's device."""
+    text = user_agent or ""
+    browser = next((name for marker, name in _BROWSERS if marker in text), None)
+    system = next((name for marker, name in _SYSTEMS if marker in text), None)
+    if browser and system:
+        return str(_l("%(browser)s on %(system)s", browser=browser, system=system))
+    if browser or system:
+        return browser or system
+    match = re.match(r"[\w.-]{1,40}", text)
+    return match.group(0) if match else str(_l("Unknown device"))
+
+
+# --- Flask wiring ---------------------------------------------------------------------------
 
 def init_login_manager(login_manager: LoginManager) -> None:
-    from eoffice.auth.models import User
-
     login_manager.login_view = "auth.login"
     login_manager.login_message = _l("Please log in to open this page.")
     login_manager.login_message_category = "warning"
     login_manager.session_protection = "strong"
-
-    @login_manager.user_loader
-    def _load_user(user_id: str):
-        if not user_id.isdigit():
-            return None
-        user = db.session.get(User, int(user_id))
-        return user if user is not None and user.active else None
+    login_manager.user_loader(load)
 
 
 # Pages a user who must change their password may still open.
-OPEN_WHILE_PASSWORD_MUST_CHANGE = {"static", "auth.change_password", "auth.logout",
-                                   "auth.set_language", "dashboard.logo"}
+OPEN_WHILE_PASSWORD_MUST_CHANGE = {"static", "auth.change_password", "auth.password_strength",
+                                   "auth.logout", "auth.set_language", "dashboard.logo"}
 
 
 # Requests that carry their own credentials (an API token, a signed exchange message):
@@ -45,11 +225,10 @@ class SessionInterface(SecureCookieSessionInterface):
 
     - No cookie: a late favicon or stylesheet response must not set a session cookie
       again after the user logged out in another tab. Assets neither extend the
-      session either (``_expire_idle_session`` skips them).
+      session either (``_check_session`` skips them).
     - No ``Vary: Cookie``, which Flask adds whenever anything looked at the session
       (Flask-Login does on every response): browsers would keep an asset only for one
-      value of the cookie, which changes on every page (``last_seen``), and ask for
-      every stylesheet and script again on the next page.
+      value of the cookie and ask for every stylesheet and script again after a login.
     """
 
     def save_session(self, app, session, response) -> None:
@@ -62,30 +241,39 @@ def init_session_expiry(app: Flask) -> None:
     app.session_interface = SessionInterface()
 
     @app.before_request
-    def _expire_idle_session():
-        """Idle limit from the last request; absolute limit from the login (``login_at``,
-        set by the login view), however active the user has been since."""
-        if is_asset_endpoint(request.endpoint) or request.blueprint in STATELESS_BLUEPRINTS \
-                or not current_user.is_authenticated:
+    def _check_session():
+        """Each request loads its user from its own cookie (an app context shared by
+        several requests, as in tests, must not carry one request's user into the next).
+        A cookie whose session has ended or expired is forgotten, with a word why."""
+        for key in ("_login_user", _CURRENT, _ENDED):
+            g.pop(key, None)
+        if is_asset_endpoint(request.endpoint) or request.blueprint in STATELESS_BLUEPRINTS:
             return None
-        now = int(time.time())
-        last_seen = session.get("last_seen", now)
-        login_at = session.setdefault("login_at", now)
-        if now - last_seen > app.config["SESSION_IDLE_MINUTES"] * 60 or \
-                now - login_at > app.config["SESSION_LIFETIME_MINUTES"] * 60:
-            logout_user()
-            session.clear()
-            flash(_l("Your session expired. Please log in again."), "warning")
-            return redirect(url_for("auth.login", next=request.full_path))
-        session["last_seen"] = now
-        session.permanent = True
-        return None
+        if current_user.is_authenticated:
+            record = g.get(_CURRENT)
+            if record is not None:
+                _touch(record)
+            return None
+        ended = g.pop(_ENDED, None)
+        if ended is None:
+            return None
+        locale = session.get("locale")
+        logout_user()
+        session.clear()
+        if locale:
+            session["locale"] = locale
+        flash(_l("Your session expired. Please log in again.") if ended == "expired" else
+              _l("Your session has ended. Please log in again."), "warning")
+        if request.endpoint in ("auth.login", "auth.logout"):
+            return None
+        return redirect(url_for("auth.login", next=request.full_path))
 
     @app.before_request
     def _require_password_change():
-        """A password set by an administrator is changed before anything else is done.
-        Assets are let through before the user is loaded: reading the session would add
-        ``Vary: Cookie`` to their responses and defeat the browser's cache."""
+        """A password set by an administrator (or one that fails today's rules) is
+        changed before anything else is done. Assets are let through before the user is
+        loaded: reading the session would add ``Vary: Cookie`` to their responses and
+        defeat the browser's cache."""
         if is_asset_endpoint(request.endpoint) or request.blueprint in STATELESS_BLUEPRINTS \
                 or request.endpoint in OPEN_WHILE_PASSWORD_MUST_CHANGE \
                 or not current_user.is_authenticated or not current_user.must_change_password:

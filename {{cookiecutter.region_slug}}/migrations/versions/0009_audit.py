@@ -31,7 +31,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0009_audit'
-down_revision = '0007_unread_index'
+down_revision = '0008_sessions'
 branch_labels = None
 depends_on = None
 

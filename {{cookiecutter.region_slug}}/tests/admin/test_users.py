@@ -41,7 +41,9 @@ def test_new_user_needs_a_good_password(client, as_admin):
     response = client.post("/admin/pengguna/baru", data=user_form(password=""))
     assert "A new user needs a password." in page_text(response)
     response = client.post("/admin/pengguna/baru", data=user_form(password="pendek"))
-    assert "The password must be at least 10 characters long." in page_text(response)
+    assert "The password must be at least 12 characters long." in page_text(response)
+    response = client.post("/admin/pengguna/baru", data=user_form(password="qwerty123456"))
+    assert "This password is on a list of common or leaked passwords." in page_text(response)
     assert find("siti") is None
 
 

@@ -59,7 +59,30 @@ def test_a_personal_token_dies_with_its_user(app, api, office, make_token):
     secret = make_token(office.users["kadis"])
     office.users["kadis"].active = False
     db.session.commit()
-    assert api.get("/me", secret).status_code == 401
+    response = api.get("/me", secret)
+    assert response.status_code == 401
+    assert response.get_json()["error"] == "account_unavailable"
+    assert "deactivated or locked" in response.get_json()["message"]
+
+
+def test_a_personal_token_is_refused_while_its_user_is_locked(app, api, office, make_token):
+    from eoffice.auth.services import count_failed_password
+    from eoffice.db import utcnow
+    from eoffice.extensions import db
+
+    kadis = office.users["kadis"]
+    secret = make_token(kadis)
+    assert api.get("/me", secret).status_code == 200
+    for _ in range(app.config["LOGIN_MAX_FAILURES"]):
+        count_failed_password(kadis)  # wrong passwords at login or when signing
+    db.session.commit()
+    response = api.get("/letters", secret)
+    assert response.status_code == 401
+    assert response.get_json()["error"] == "account_unavailable"
+    assert response.headers["WWW-Authenticate"].startswith("Bearer")
+    kadis.locked_until = utcnow() - dt.timedelta(seconds=1)  # the lock has run out
+    db.session.commit()
+    assert api.get("/me", secret).status_code == 200
 
 
 def test_system_scopes_grant_only_what_they_name(app, api, office, register, make_token):

@@ -61,17 +61,18 @@ def test_a_wrong_password_signs_nothing_and_is_recorded(client, office, make_dra
 
 def test_wrong_signing_passwords_lock_signing_and_login(app, client, office, make_draft,
                                                          advance):
-    """Guessing the signatory's password at the signature counts like failed logins."""
+    """Guessing the signatory's password at the signature counts like failed logins: the
+    lock ends the signatory's sessions too (a stranger at an open desk is thrown out)."""
     letter = advance(make_draft(), "approved")
     kadis = office.users["kadis"]
     log_in(client, kadis)
     for _ in range(app.config["LOGIN_MAX_FAILURES"]):
         client.post(f"/surat-keluar/{letter.id}/tandatangani", data={"password": "tebakan-1"})
-    page = page_text(client.post(f"/surat-keluar/{letter.id}/tandatangani",
-                                 data={"password": PASSWORD}, follow_redirects=True))
-    assert "signing is locked for a while" in page
+    response = client.post(f"/surat-keluar/{letter.id}/tandatangani",
+                           data={"password": PASSWORD}, follow_redirects=True)
+    assert response.request.path == "/masuk"
+    assert "Your session has ended. Please log in again." in page_text(response)
     assert reload(letter).status == "approved"
-    client.post("/keluar")
     assert client.post("/masuk", data={"username": kadis.username,
                                        "password": PASSWORD}).status_code == 200  # locked
 
