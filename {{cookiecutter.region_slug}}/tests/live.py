@@ -158,7 +158,7 @@ class Office:
     users: dict[str, str]  # key -> username
     staff_count: int
     ids: dict[str, int]  # letter, attachment, recipient, outgoing, ... -> id
-    token: str  # an API token of the Kepala Dinas
+    tokens: dict[str, str]  # key of users -> a personal API token (kadis, clerk)
     dates: tuple[dt.date, dt.date]  # agenda / expedition period
     pdf_sha256: str = ""
 
@@ -258,16 +258,17 @@ def build_office(site, extra_staff: int = 1200) -> Office:
             classification_id=_classification_id("000.1"), security="B", details={},
             to_positions=[kabid.id], cc_positions=[], external=[], chain=[kabid.id],
             uploads=[]), actor=users["staf"])
-        token = create_token("personal", "unduhan", user=users["kadis"]).secret
+        tokens = {key: create_token("personal", "uji", user=users[key]).secret
+                  for key in ("kadis", "clerk")}
         db.session.commit()
         ids = {"letter": letter.id, "attachment": letter.attachments[0].id,
                "png_attachment": letter.attachments[1].id, "recipient": recipient.id,
                "outgoing": draft.id, "outgoing_attachment": draft.attachments[0].id,
-               "draft": unsigned.id}
+               "draft": unsigned.id, "kadis_position": kadis.id}
         usernames = {key: user.username for key, user in users.items()}
         db.session.remove()
     ids["inbound"] = receive_from_peer(site)
-    return Office(usernames, extra_staff + 4, ids, token,
+    return Office(usernames, extra_staff + 4, ids, tokens,
                   (today - dt.timedelta(days=7), today))
 
 

@@ -215,7 +215,7 @@ def fetch(served: Served, download: Download) -> Reply:
     path = download.path(served.office)
     if download.who == "api":
         browser = Browser(served.browser("staf").server)
-        return browser.get(path, {"Authorization": f"Bearer {served.office.token}"})
+        return browser.get(path, {"Authorization": f"Bearer {served.office.tokens['kadis']}"})
     return served.browser(download.who).get(path)
 
 
@@ -228,7 +228,7 @@ def download_id(download: Download) -> str:
 
 SAMPLE = Office({}, 0, dict.fromkeys(("letter", "attachment", "png_attachment", "recipient",
                                       "outgoing", "outgoing_attachment", "draft", "inbound"), 1),
-                "", (dt.date(2026, 1, 1), dt.date(2026, 1, 31)))
+                {}, (dt.date(2026, 1, 1), dt.date(2026, 1, 31)))
 
 
 @pytest.mark.parametrize("download", DOWNLOADS, ids=download_id)

@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 
-from eoffice import audit
+from eoffice import audit, numbering
 from eoffice.extensions import db
 from eoffice.org.models import Unit
 from eoffice.staff.models import Staff
@@ -180,6 +180,7 @@ def import_staff(filename: str, data: bytes, *, mode: str = MODE_ALL_OR_NOTHING,
             column = FIELD_TO_COLUMN.get(name, name)
             return column, record.get(COLUMNS.get(column, name), "")
     report = ImportReport(mode=mode)
+    numbering.begin_write()  # the numbers checked below are still free when the rows go in
     lookups = Lookups.load(with_numbers=True)
     seen: dict[tuple[str, str], int] = {}
 
