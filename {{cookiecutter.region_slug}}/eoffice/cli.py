@@ -25,10 +25,18 @@ def build_cli(app: Flask) -> AppGroup:
 
 
 def core_commands() -> list[click.Command]:
-    from eoffice.maintenance.commands import access_group, backup, doctor, maintain, restore
+    from eoffice.maintenance.commands import (
+        access_group,
+        backup,
+        doctor,
+        files_group,
+        maintain,
+        restore,
+    )
     from eoffice.search.commands import search
 
-    return [create_admin, demo, check, doctor, backup, restore, access_group, search, maintain]
+    return [create_admin, demo, check, doctor, backup, restore, access_group, search, maintain,
+            files_group]
 
 
 @click.command("create-admin")
