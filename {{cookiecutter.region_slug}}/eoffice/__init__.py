@@ -71,15 +71,51 @@ def register_write_transactions(app: Flask) -> None:
     transaction with BEGIN IMMEDIATE, before it reads anything (the logged-in user
     included). Concurrent writers then wait their turn (busy timeout) instead of
     failing with "database is locked" when their earlier read went stale. GET requests
-    stay fully concurrent; PostgreSQL needs none of this."""
+    stay fully concurrent; PostgreSQL needs none of this.
+
+    The whole body is read first (form fields and files parsed, anything else kept for
+    ``get_data``): one writer holds the database at a time, and a client that sends its
+    body slowly must never be that writer. Views marked with ``numbering.locks_itself``
+    (the exchange endpoint, the API) check the request first and let their services
+    take the lock (``begin_write``) only when they write.
+    """
     from flask import request
 
-    from eoffice.numbering import begin_write
+    from eoffice.db import is_sqlite
+    from eoffice.numbering import begin_write, request_locks_itself
 
     @app.before_request
     def _write_transaction():
         if request.method in ("POST", "PUT", "PATCH", "DELETE") and request.endpoint != "static":
-            begin_write()
+            if request.mimetype in ("multipart/form-data", "application/x-www-form-urlencoded"):
+                request.form  # noqa: B018 - parsing reads the body to its end
+            else:
+                request.get_data(cache=True)
+            if not request_locks_itself(app):
+                begin_write()
+
+    if is_sqlite(app.config["SQLALCHEMY_DATABASE_URI"]):
+        set_busy_timeout(app)
+
+
+def set_busy_timeout(app: Flask) -> None:
+    """SQLite: a write waits SQLITE_BUSY_TIMEOUT_SECONDS for another writer (then the user
+    gets the "busy, try again" page: eoffice/errors.py)."""
+    import sqlalchemy as sa
+
+    from eoffice.extensions import db
+
+    milliseconds = int(app.config["SQLITE_BUSY_TIMEOUT_SECONDS"] * 1000)
+
+    def _busy_timeout(dbapi_connection, connection_record) -> None:
+        cursor = dbapi_connection.cursor()
+        cursor.execute(f"PRAGMA busy_timeout={milliseconds}")
+        cursor.close()
+
+    with app.app_context():
+        for engine in db.engines.values():
+            if engine.dialect.name == "sqlite":  # after eoffice.db's listener (15 s)
+                sa.event.listen(engine, "connect", _busy_timeout)
 
 
 def register_plugins(app: Flask) -> None:

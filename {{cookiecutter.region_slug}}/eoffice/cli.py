@@ -30,13 +30,14 @@ def core_commands() -> list[click.Command]:
         audit_group,
         backup,
         doctor,
+        files_group,
         maintain,
         restore,
     )
     from eoffice.search.commands import search
 
     return [create_admin, demo, check, doctor, backup, restore, audit_group, access_group, search,
-            maintain]
+            maintain, files_group]
 
 
 @click.command("create-admin")

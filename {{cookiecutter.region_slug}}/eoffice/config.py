@@ -107,6 +107,9 @@ OPTIONS: tuple[Option, ...] = (
     Option("SQLALCHEMY_DATABASE_URI", "sqlite:///eoffice.db", str,
            "Database URL; relative SQLite paths live in instance/.", toml="database.url",
            env="DATABASE_URL"),
+    Option("SQLITE_BUSY_TIMEOUT_SECONDS", 15, int,
+           "SQLite: how long a write waits for another writer before the user is told the "
+           "database is busy (HTTP 503, try again).", toml="database.sqlite_busy_timeout_seconds"),
     Option("REGION_NAME", "Kabupaten Contoh", str, "Name of the region.", toml="region.name"),
     Option("REGION_TYPE", "kabupaten", str, "kabupaten, kota or provinsi.", toml="region.type"),
     Option("REGION_SLUG", "kabupaten-contoh", str, "Short name used in paths.", toml="region.slug"),
@@ -159,6 +162,10 @@ OPTIONS: tuple[Option, ...] = (
            toml="staff.max_import_rows"),
     Option("FILE_MAX_BYTES", 20 * 1024 * 1024, int, "Largest single uploaded file, in bytes.",
            toml="files.max_file_bytes", env="EOFFICE_FILE_MAX_BYTES"),
+    Option("FILE_SWEEP_AFTER_HOURS", 24, int,
+           "Age after which a temporary upload is removed and a stored file no row refers "
+           "to is moved to quarantine (flask eoffice files sweep).",
+           toml="files.sweep_after_hours"),
     Option("MAX_CONTENT_LENGTH", 105 * 1024 * 1024, int,
            "Largest request (all files of one form together), in bytes.",
            toml="files.max_request_bytes"),

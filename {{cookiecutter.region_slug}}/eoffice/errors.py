@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Flask, jsonify, render_template, request
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
 from eoffice.extensions import db
@@ -15,12 +16,47 @@ JSON_PREFIXES = ("/api/v1/", "/exchange/v1/")
 
 def _json_error(code: int, message: str, headers=None):
     names = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found",
-             405: "method_not_allowed", 413: "too_large", 500: "server_error"}
+             405: "method_not_allowed", 413: "too_large", 500: "server_error", 503: "busy"}
     return jsonify({"error": names.get(code, "error"), "message": str(message)}), code, \
         headers or {}
 
 
+# SQLite's "busy"/"locked" result codes; PostgreSQL's lock_not_available, deadlock_detected,
+# serialization_failure and query_canceled (lock_timeout / statement_timeout, when set).
+SQLITE_BUSY_CODES = frozenset({5, 6})
+POSTGRES_BUSY_STATES = frozenset({"55P03", "40P01", "40001", "57014"})
+RETRY_AFTER_SECONDS = 5
+
+
+def database_busy(error: OperationalError) -> bool:
+    """The database was held by other writers longer than this request would wait: a
+    moment's congestion (try again), not a fault of the request or of the code."""
+    original = error.orig
+    code = getattr(original, "sqlite_errorcode", None)
+    if code is not None:
+        return code & 0xFF in SQLITE_BUSY_CODES
+    if getattr(original, "sqlstate", None) in POSTGRES_BUSY_STATES:
+        return True
+    text = str(original).lower()
+    return "database is locked" in text or "database table is locked" in text
+
+
 def init_app(app: Flask) -> None:
+    @app.errorhandler(OperationalError)
+    def _busy(error: OperationalError):
+        if not database_busy(error):
+            raise error  # a real fault: logged with its traceback, the 500 page below
+        db.session.rollback()
+        app.logger.warning("Database busy on %s %s: %s", request.method, request.path,
+                           str(error.orig).splitlines()[0][:200])
+        headers = {"Retry-After": str(RETRY_AFTER_SECONDS)}
+        message = _("The database is busy with other changes. Nothing was saved: wait a "
+                    "few seconds and try again.")
+        if request.path.startswith(JSON_PREFIXES):
+            return _json_error(503, message, headers)
+        return render_template("error.html", code=503, title=_("The database is busy"),
+                               message=message), 503, headers
+
     @app.errorhandler(CSRFError)
     def _csrf(error):
         return render_template("error.html", code=400, title=_("The form expired"),

@@ -83,6 +83,27 @@ def begin_write() -> None:
     session.info[_WRITE_LOCK] = True
 
 
+LOCKS_ITSELF = "eoffice_locks_itself"
+
+
+def locks_itself(target):
+    """Mark a view or a blueprint whose services call ``begin_write`` themselves, once
+    the request is checked: the per-request BEGIN IMMEDIATE (``register_write_transactions``)
+    is skipped for it. Its services must then call ``begin_write`` before reading what
+    they write from (a deferred transaction that read before another writer committed
+    cannot write at all)."""
+    setattr(target, LOCKS_ITSELF, True)
+    return target
+
+
+def request_locks_itself(app) -> bool:
+    from flask import request
+
+    view = app.view_functions.get(request.endpoint)
+    return getattr(view, LOCKS_ITSELF, False) or any(
+        getattr(app.blueprints.get(name), LOCKS_ITSELF, False) for name in request.blueprints)
+
+
 def _ensure_counter(series: str, period: str) -> None:
     session = db.session
     if session.get_bind().dialect.name == "postgresql":

@@ -94,6 +94,17 @@ def test_the_size_cap_comes_from_configuration(tmp_path):
     assert build_config({}, environ=environ, region_toml=toml)["FILE_MAX_BYTES"] == 4096
 
 
+def unique_pdf() -> bytes:
+    import secrets
+
+    return PDF + b"% " + secrets.token_hex(16).encode() + b"\n"
+
+
+def staged_files(app) -> list[Path]:
+    folder = Path(app.config["UPLOAD_FOLDER"]) / ".staging"
+    return sorted(folder.iterdir()) if folder.is_dir() else []
+
+
 def test_files_are_stored_once_by_content_under_the_instance_folder(app):
     from eoffice.extensions import db
     from eoffice.files import StoredFile, check_upload, path_for, read, store
@@ -101,6 +112,7 @@ def test_files_are_stored_once_by_content_under_the_instance_folder(app):
     first = store(check_upload("a.pdf", PDF))
     second = store(check_upload("b.pdf", PDF))  # the same content under another name
     assert first is second
+    db.session.commit()
     sha = hashlib.sha256(PDF).hexdigest()
     assert db.session.scalar(sa.select(sa.func.count()).select_from(StoredFile).where(
         StoredFile.sha256 == sha)) == 1
@@ -113,24 +125,103 @@ def test_files_are_stored_once_by_content_under_the_instance_folder(app):
     assert (first.size, first.kind, first.mimetype, first.extension) == (
         len(PDF), "pdf", "application/pdf", "pdf")
     other = store(check_upload("c.png", PNG))
+    db.session.commit()
     assert other.id != first.id and path_for(other.sha256).read_bytes() == PNG
     leftovers = [p for p in path.parent.iterdir() if p.name != sha]
     assert leftovers == []  # written through a temporary file, renamed into place
+    assert staged_files(app) == []
 
 
 def test_a_missing_file_on_disk_is_written_again(app):
+    from eoffice.extensions import db
     from eoffice.files import check_upload, path_for, store
 
     stored = store(check_upload("a.jpg", JPEG))
+    db.session.commit()
     path_for(stored.sha256).unlink()
     assert store(check_upload("a.jpg", JPEG)) is stored
+    db.session.commit()
     assert path_for(stored.sha256).read_bytes() == JPEG
 
 
+def test_a_stored_file_is_in_place_only_once_its_row_is_committed(app):
+    from eoffice.extensions import db
+    from eoffice.files import check_upload, path_for, read, store
+
+    data = unique_pdf()
+    stored = store(check_upload("a.pdf", data))
+    target = path_for(stored.sha256)
+    assert not target.exists()
+    staged = staged_files(app)
+    assert [p.name.split(".")[0] for p in staged] == [stored.sha256]
+    assert staged[0].name.endswith(".part") and staged[0].read_bytes() == data
+    assert read(stored) == data  # the transaction that stored it reads it already
+    db.session.commit()
+    assert target.read_bytes() == data and staged_files(app) == []
+
+
+def test_a_rollback_leaves_no_file(app):
+    """A request that fails after storing (a refused form, a crash before the commit)
+    leaves neither a stored file nor a temporary one."""
+    from eoffice.extensions import db
+    from eoffice.files import check_upload, path_for, store
+
+    data = unique_pdf()
+    stored = store(check_upload("a.pdf", data))
+    sha = stored.sha256
+    db.session.rollback()
+    assert not path_for(sha).exists()
+    assert staged_files(app) == []
+
+
+def test_a_session_closed_without_commit_leaves_no_file(app):
+    from eoffice.extensions import db
+    from eoffice.files import check_upload, path_for, store
+
+    sha = store(check_upload("a.pdf", unique_pdf())).sha256
+    db.session.close()
+    assert not path_for(sha).exists() and staged_files(app) == []
+
+
+def test_a_rolled_back_savepoint_removes_only_its_own_files(app):
+    from eoffice.extensions import db
+    from eoffice.files import check_upload, path_for, store
+
+    kept = store(check_upload("a.pdf", unique_pdf())).sha256
+    savepoint = db.session.begin_nested()
+    undone = store(check_upload("b.pdf", unique_pdf())).sha256
+    savepoint.rollback()
+    db.session.commit()
+    assert path_for(kept).exists()
+    assert not path_for(undone).exists() and staged_files(app) == []
+
+
+def test_a_file_not_moved_after_the_commit_waits_in_staging(app, monkeypatch, caplog):
+    """The commit cannot be undone: when the move fails (a full disk), the file stays
+    staged and is logged; the sweeper puts it in place (tests/maintenance)."""
+    from eoffice import files
+    from eoffice.extensions import db
+
+    def refuse(source, target):
+        raise OSError("No space left on device")
+
+    stored = files.store(files.check_upload("a.pdf", unique_pdf()))
+    monkeypatch.setattr(files.os, "replace", refuse)
+    db.session.commit()
+    monkeypatch.undo()
+    assert not files.path_for(stored.sha256).exists()
+    assert [p.name.split(".")[0] for p in staged_files(app)] == [stored.sha256]
+    assert "not moved into place" in caplog.text
+    for path in staged_files(app):
+        path.unlink()
+
+
 def test_send_stored_sets_type_disposition_and_nosniff(app):
+    from eoffice.extensions import db
     from eoffice.files import check_upload, send_stored, store
 
     stored = store(check_upload("scan.pdf", PDF))
+    db.session.commit()
     with app.test_request_context():
         response = send_stored(stored, "Surat Undangan")
         assert response.mimetype == "application/pdf"

@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from flask import current_app, request, url_for
 from flask_babel import lazy_gettext as _l
 
-from eoffice import audit
+from eoffice import audit, numbering
 from eoffice.api.models import SCOPES, ApiToken
 from eoffice.auth.models import User
 from eoffice.db import utcnow
@@ -130,8 +130,12 @@ def authenticate(secret: str) -> ApiToken | None:
             "after too many wrong passwords.")),
             headers={"WWW-Authenticate": 'Bearer error="invalid_token"'})
     if token.last_used_at is None or now - token.last_used_at > TOUCH_EVERY:
-        # Its own short transaction, so a read-only request never holds a write lock.
-        db.session.execute(sa.update(ApiToken).where(ApiToken.id == token.id)
+        # Its own short transaction, so a read-only request never holds a write lock;
+        # on SQLite one that starts as a write (a read transaction could not write once
+        # another writer has committed).
+        token_id = token.id
+        numbering.begin_write()
+        db.session.execute(sa.update(ApiToken).where(ApiToken.id == token_id)
                            .values(last_used_at=now))
         db.session.commit()
     return token

@@ -32,6 +32,7 @@ from eoffice.api.forms import PersonalTokenForm, SystemTokenForm
 from eoffice.api.models import SCOPES, ApiToken
 from eoffice.api.services import ApiError, Fields
 from eoffice.extensions import csrf, db
+from eoffice.numbering import locks_itself
 from eoffice.security import (
     can_view_outgoing,
     can_view_staff,
@@ -50,6 +51,9 @@ def principal():
 # --- Authentication, errors, caching ------------------------------------------------------
 
 csrf.exempt(bp)  # no cookie ever authenticates here: a forged cross-site request has no token
+# The SQLite write lock only once a request is read and checked: each write service
+# takes it (numbering.begin_write), not the request as a whole.
+locks_itself(bp)
 
 
 @bp.before_request

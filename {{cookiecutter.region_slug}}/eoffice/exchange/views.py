@@ -10,6 +10,7 @@ from eoffice.exchange import bp, endpoint_bp, keys, services
 from eoffice.exchange.forms import AcceptForm, PeerForm, RejectForm
 from eoffice.exchange.models import Delivery, InboundLetter, Peer
 from eoffice.extensions import csrf, db
+from eoffice.numbering import locks_itself
 from eoffice.org.services import position_choices
 from eoffice.security import can_receive_exchange, permission_required
 
@@ -22,6 +23,7 @@ csrf.exempt(endpoint_bp)  # authenticated by the Ed25519 signature of each reque
 
 
 @endpoint_bp.post("/messages")
+@locks_itself  # the lock only once the signature and the message are checked (services)
 def receive():
     outcome = services.receive(request.get_data(cache=False), request.headers)
     return jsonify(outcome.body), outcome.status

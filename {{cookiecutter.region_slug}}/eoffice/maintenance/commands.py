@@ -10,7 +10,7 @@ import click
 from flask import current_app
 from flask_babel import gettext as _
 
-from eoffice.maintenance import chain, integrity, services
+from eoffice.maintenance import chain, integrity, services, storage
 
 DRIFT_ADVICE_LINES = 12
 
@@ -35,7 +35,7 @@ def doctor() -> None:
                             revisions=", ".join(report.pending)))
     else:
         click.echo("  " + _("OK: the database schema is up to date."))
-    for _ok, message in report.derived:
+    for _ok, message in report.derived + report.files:
         click.echo("  " + message)
     _echo_audit(report)
     click.echo(_("Plugins loaded: %(plugins)s", plugins=", ".join(report.plugins)))
@@ -111,6 +111,14 @@ def backup(output: Path | None) -> None:
                  rows=sum(result.rows.values()), tables=len(result.rows), files=result.files))
     if result.anchor is not None:
         click.echo(_("Audit anchor: %(anchor)s", anchor=result.anchor))
+    if result.skipped:
+        click.echo(_("Left out: %(n)d files that belong to no record (interrupted uploads; "
+                     "flask eoffice files sweep moves them to quarantine).",
+                     n=len(result.skipped)))
+    if result.missing:
+        click.echo(_("PROBLEM: %(n)d attachments the database refers to are missing and are "
+                     "not in this backup (first: %(first)s). Run flask eoffice doctor.",
+                     n=len(result.missing), first=result.missing[0]))
 
 
 @click.command("restore")
@@ -292,8 +300,9 @@ def access_rebuild() -> None:
 
 @click.command("maintain")
 def maintain() -> None:
-    """Daily housekeeping: planner statistics, the search index's segments, and the audit
-    log's anchor (printed, and added to instance/audit-anchors.log)."""
+    """Daily housekeeping: planner statistics, the search index's segments, the attachment
+    folder (``files sweep``) and the audit log's anchor (printed, and added to
+    instance/audit-anchors.log)."""
     from eoffice import audit
     from eoffice.extensions import db
     from eoffice.maintenance.database import analyze
@@ -304,8 +313,53 @@ def maintain() -> None:
     analyze(db.session.connection())
     db.session.commit()
     click.echo(_("Statistics refreshed and the search index merged."))
+    _echo_sweep(storage.sweep())
     anchor = audit.current_anchor()
     db.session.rollback()
     if anchor is not None:
         chain.write_anchor(anchor, "maintain")
         click.echo(_("Audit anchor: %(anchor)s", anchor=anchor))
+
+
+@click.group("files")
+def files_group() -> None:
+    """The attachment folder (instance/files) against the database."""
+
+
+@files_group.command("check")
+@click.option("--older-than", "hours", type=click.IntRange(min=0), default=None,
+              help="Hours after which a left-over file counts (default: "
+                   "files.sweep_after_hours in region.toml, 24).")
+def files_check(hours: int | None) -> None:
+    """Report missing attachments, files of no record and left-over temporary files
+    (exit 1 when there is any)."""
+    report = storage.inspect(hours)
+    for _ok, message in storage.health(report):
+        click.echo("  " + message)
+    for path in report.orphans[:DRIFT_ADVICE_LINES]:
+        click.echo(f"    {path}")
+    if not report.clean:
+        sys.exit(1)
+
+
+@files_group.command("sweep")
+@click.option("--older-than", "hours", type=click.IntRange(min=0), default=None,
+              help="Hours after which a left-over file is swept (default: "
+                   "files.sweep_after_hours in region.toml, 24).")
+def files_sweep(hours: int | None) -> None:
+    """Put in place attachments saved but not moved, remove old temporary upload files,
+    move old files of no record to instance/files/.quarantine/<date>/."""
+    result = storage.sweep(hours)
+    _echo_sweep(result)
+    if result.report.missing:
+        click.echo("  " + storage.health(result.report)[0][1])
+        sys.exit(1)
+
+
+def _echo_sweep(result: storage.SweepResult) -> None:
+    click.echo(_("Attachments: %(recovered)d put in place, %(removed)d temporary files "
+                 "removed, %(quarantined)d files of no record moved to quarantine.",
+                 recovered=len(result.recovered), removed=len(result.removed),
+                 quarantined=len(result.quarantined)))
+    for path in result.quarantined[:DRIFT_ADVICE_LINES]:
+        click.echo(f"    {path}")

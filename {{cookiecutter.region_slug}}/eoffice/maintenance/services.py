@@ -7,7 +7,10 @@ A backup is ONE ``.tar.gz`` archive:
   included. Values are written portably (dates and times in ISO 8601, bytes in
   base64, decimals as text, JSON columns as JSON), so a SQLite backup restores into
   PostgreSQL and back.
-- ``files/ab/cd/<sha256>``: the attachments (``instance/files``), content-addressed.
+- ``files/ab/cd/<sha256>``: the attachments (``instance/files``), content-addressed:
+  those the backed-up ``stored_files`` rows refer to, and only those. A file no row
+  refers to (an interrupted upload's) is left out and reported; a row whose file is
+  missing is reported too (``BackupResult.skipped`` / ``missing``, and the manifest).
 - ``manifest.json``: format version, app version, time, database dialect, Alembic
   revisions, row counts and column types of each table, the SHA-256 and size of
   every other member, and the audit log's anchor (``eoffice.maintenance.chain``).
@@ -63,6 +66,7 @@ TABLE_NAME_RE = re.compile(r"^[A-Za-z0-9_]+$")
 TABLE_MEMBER_RE = re.compile(r"^database/([A-Za-z0-9_]+)\.jsonl$")
 FILE_MEMBER_RE = re.compile(r"^files/([0-9a-f]{2})/([0-9a-f]{2})/([0-9a-f]{64})$")
 MAX_MANIFEST_BYTES = 16 * 1024 * 1024
+REFERENCED = "referenced-files.txt"  # in the backup's work folder, never in the archive
 BATCH = 500
 
 
@@ -88,12 +92,13 @@ class DoctorReport:
     derived: list[tuple[bool, str]] = field(default_factory=list)  # access grants, search
     audit: audit.ChainReport | None = None  # None: not checked (no schema, pending)
     audit_guards_missing: list[str] = field(default_factory=list)
+    files: list[tuple[bool, str]] = field(default_factory=list)  # attachments vs rows
 
     @property
     def ok(self) -> bool:
         return (self.record is not None and self.drift is not None and self.drift.clean
                 and self.database_error is None and self.pending == []
-                and all(ok for ok, _message in self.derived)
+                and all(ok for ok, _message in self.derived + self.files)
                 and (self.audit is None or self.audit.ok) and not self.audit_guards_missing)
 
 
@@ -112,15 +117,18 @@ def doctor_report(app: Flask, root: Path | None = None) -> DoctorReport:
         error = f"{type(exc).__name__}: {str(exc).splitlines()[0][:200] if str(exc) else ''}"
     derived: list[tuple[bool, str]] = []
     chain_report, guards_missing = None, []
+    checked_files: list[tuple[bool, str]] = []
     if pending == []:
+        from eoffice.maintenance import storage
         from eoffice.maintenance.derived import health
 
         connection = db.session.connection()
         derived = health(connection)
+        checked_files = storage.health(storage.inspect())
         chain_report = audit.verify_chain(chain.read_anchors(), connection=connection)
         guards_missing = chain.missing_guards(connection)
     return DoctorReport(__version__, record, drift, pending, error, loaded_plugins(app),
-                        derived, chain_report, guards_missing)
+                        derived, chain_report, guards_missing, checked_files)
 
 
 # --- portable values --------------------------------------------------------------------------
@@ -259,6 +267,8 @@ class BackupResult:
     file_bytes: int
     size: int
     anchor: audit.Anchor | None = None
+    skipped: list[str] = field(default_factory=list)  # files/... no row refers to: left out
+    missing: list[str] = field(default_factory=list)  # sha256 of rows whose file is missing
 
 
 class _HashingReader:
@@ -280,14 +290,48 @@ def default_backup_path(app: Flask) -> Path:
         f"eoffice-{app.config['REGION_SLUG']}-{stamp}.tar.gz"
 
 
+def _sorted_folders(folder: Path, pattern: re.Pattern) -> list[os.DirEntry]:
+    try:
+        with os.scandir(folder) as found:
+            return sorted((e for e in found if pattern.match(e.name)), key=lambda e: e.name)
+    except (FileNotFoundError, NotADirectoryError):
+        return []
+
+
+HEX2_RE = re.compile(r"^[0-9a-f]{2}$")
+SHA256_RE = re.compile(r"^[0-9a-f]{64}$")
+
+
 def stored_files(root: Path) -> Iterator[tuple[str, Path]]:
-    """(member name, path) of every content-addressed attachment under ``root``."""
-    if not root.is_dir():
-        return
-    for path in sorted(root.glob("??/??/*")):
-        name = "files/" + path.relative_to(root).as_posix()
-        if path.is_file() and FILE_MEMBER_RE.match(name):
-            yield name, path
+    """(member name, path) of every content-addressed attachment under ``root``, in the
+    order of their sha256, one folder at a time (memory does not grow with the files)."""
+    for first in _sorted_folders(root, HEX2_RE):
+        for second in _sorted_folders(Path(first.path), HEX2_RE):
+            for entry in _sorted_folders(Path(second.path), SHA256_RE):
+                name = f"files/{first.name}/{second.name}/{entry.name}"
+                if entry.is_file(follow_symlinks=False) and FILE_MEMBER_RE.match(name) and \
+                        entry.name.startswith(first.name + second.name):
+                    yield name, Path(entry.path)
+
+
+def backup_files(root: Path, referenced: Iterator[str],
+                 ) -> Iterator[tuple[str, str, Path | None]]:
+    """Merge the files on disk with the sha256 the rows refer to (both in sha256 order):
+    ("both", sha256, path), ("disk", sha256, path) for a file no row refers to, and
+    ("row", sha256, None) for a row whose file is missing."""
+    disk = ((FILE_MEMBER_RE.match(name).group(3), path) for name, path in stored_files(root))
+    on_disk = next(disk, None)
+    wanted = next(referenced, None)
+    while on_disk is not None or wanted is not None:
+        if wanted is None or (on_disk is not None and on_disk[0] < wanted):
+            yield "disk", on_disk[0], on_disk[1]
+            on_disk = next(disk, None)
+        elif on_disk is None or wanted < on_disk[0]:
+            yield "row", wanted, None
+            wanted = next(referenced, None)
+        else:
+            yield "both", wanted, on_disk[1]
+            on_disk, wanted = next(disk, None), next(referenced, None)
 
 
 def create_backup(output: Path | None = None) -> BackupResult:
@@ -303,13 +347,22 @@ def create_backup(output: Path | None = None) -> BackupResult:
         database, anchor = _dump_database(work_dir, members)
         partial = work_dir / "archive.tar.gz"
         file_count, file_bytes = 0, 0
+        skipped, missing = [], []
         with tarfile.open(partial, "w:gz", format=tarfile.PAX_FORMAT) as tar:
             for table in database["tables"]:
                 _add_member(tar, table["member"], work_dir / table["member"], members)
-            for name, path in stored_files(Path(app.config["UPLOAD_FOLDER"])):
-                _add_member(tar, name, path, members)
-                file_count += 1
-                file_bytes += members[name]["size"]
+            with (work_dir / REFERENCED).open(encoding="ascii") as referenced:
+                for where, sha256, path in backup_files(
+                        Path(app.config["UPLOAD_FOLDER"]), (line.strip() for line in referenced)):
+                    name = f"files/{sha256[:2]}/{sha256[2:4]}/{sha256}"
+                    if where == "disk":
+                        skipped.append(name)
+                    elif where == "row":
+                        missing.append(sha256)
+                    else:
+                        _add_member(tar, name, path, members)
+                        file_count += 1
+                        file_bytes += members[name]["size"]
             manifest = {
                 "format": FORMAT_NAME, "format_version": FORMAT_VERSION,
                 "app_version": __version__,
@@ -317,7 +370,8 @@ def create_backup(output: Path | None = None) -> BackupResult:
                 "region": {"name": app.config["REGION_NAME"], "slug": app.config["REGION_SLUG"]},
                 "database": database,
                 "audit": anchor and {"hash": anchor.hash, "count": anchor.count},
-                "files": {"count": file_count, "bytes": file_bytes},
+                "files": {"count": file_count, "bytes": file_bytes, "skipped": len(skipped),
+                          "missing": missing},
                 "members": members,
             }
             data = json.dumps(manifest, indent=1, sort_keys=True, ensure_ascii=False).encode()
@@ -328,7 +382,7 @@ def create_backup(output: Path | None = None) -> BackupResult:
         os.replace(partial, output)
     chain.write_anchor(anchor, f"backup {output.name}")
     return BackupResult(output, {t["name"]: t["rows"] for t in database["tables"]}, file_count,
-                        file_bytes, output.stat().st_size, anchor)
+                        file_bytes, output.stat().st_size, anchor, skipped, missing)
 
 
 def _add_member(tar: tarfile.TarFile, name: str, path: Path, members: dict) -> None:
@@ -367,7 +421,23 @@ def _dump_database(work_dir: Path, members: dict) -> tuple[dict, audit.Anchor | 
                                   "columns": kinds, "late_columns": late.get(table.name, [])})
             anchor = audit.current_anchor(connection) if "audit_head" in metadata.tables \
                 else None
+            _write_referenced(connection, metadata, work_dir / REFERENCED)
     return {"dialect": engine.dialect.name, "revisions": revisions, "tables": described}, anchor
+
+
+def _write_referenced(connection, metadata: sa.MetaData, path: Path) -> None:
+    """The sha256 of every stored-file row of the snapshot, sorted, one a line: the files
+    the backup carries (``backup_files``)."""
+    table = metadata.tables.get("stored_files")
+    with path.open("w", encoding="ascii") as handle:
+        if table is None:
+            return
+        column = table.c.sha256
+        if connection.dialect.name == "postgresql":
+            column = sa.collate(column, "C")  # byte order, as Python compares them
+        for sha256 in connection.execute(sa.select(table.c.sha256).order_by(column)
+                                         .execution_options(yield_per=5000)).scalars():
+            handle.write(sha256 + "\n")
 
 
 def _dump_table(connection, table: sa.Table, kinds: dict[str, str], path: Path) -> int:

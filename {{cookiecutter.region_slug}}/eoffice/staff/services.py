@@ -288,32 +288,41 @@ def visible_unit_ids(user) -> set[int] | None:
 
 
 def staff_query(filters: StaffFilter, user) -> sa.Select:
-    from eoffice.org.services import descendant_unit_ids
-
     query = sa.select(Staff).options(
         joinedload(Staff.unit), joinedload(Staff.golongan), joinedload(Staff.position))
+    return query.where(*staff_conditions(filters, user)).order_by(Staff.name, Staff.id)
+
+
+def staff_conditions(filters: StaffFilter, user) -> list[sa.ColumnElement[bool]]:
+    """The WHERE clauses of a staff list: what ``user`` may see, narrowed by ``filters``.
+
+    Built at once (the user's scope and the units below a chosen unit are read now), so
+    they hold plain values and can be used after the request's session is gone."""
+    from eoffice.org.services import descendant_unit_ids
+
+    conditions: list[sa.ColumnElement[bool]] = []
     scope = visible_unit_ids(user)
     if scope is not None:
-        query = query.where(sa.or_(Staff.unit_id.in_(scope),
-                                   Staff.id == getattr(user, "staff_id", None)))
+        conditions.append(sa.or_(Staff.unit_id.in_(scope),
+                                 Staff.id == getattr(user, "staff_id", None)))
     if filters.q:
         term = filters.q.strip()
         digits = normalize_nip(term)
-        conditions = [Staff.name.ilike(f"%{term}%"), Staff.jabatan_name.ilike(f"%{term}%")]
+        matches = [Staff.name.ilike(f"%{term}%"), Staff.jabatan_name.ilike(f"%{term}%")]
         if digits.isdigit():
-            conditions += [Staff.nip.like(f"{digits}%"), Staff.pppk_number.like(f"{digits}%")]
-        query = query.where(sa.or_(*conditions))
+            matches += [Staff.nip.like(f"{digits}%"), Staff.pppk_number.like(f"{digits}%")]
+        conditions.append(sa.or_(*matches))
     if filters.unit_id:
-        query = query.where(Staff.unit_id.in_(descendant_unit_ids(filters.unit_id)))
+        conditions.append(Staff.unit_id.in_(descendant_unit_ids(filters.unit_id)))
     if filters.employment_type:
-        query = query.where(Staff.employment_type == filters.employment_type)
+        conditions.append(Staff.employment_type == filters.employment_type)
     if filters.golongan_code:
-        query = query.where(Staff.golongan_code == filters.golongan_code)
+        conditions.append(Staff.golongan_code == filters.golongan_code)
     if filters.jabatan_type:
-        query = query.where(Staff.jabatan_type == filters.jabatan_type)
+        conditions.append(Staff.jabatan_type == filters.jabatan_type)
     if filters.status:
-        query = query.where(Staff.status == filters.status)
-    return query.order_by(Staff.name, Staff.id)
+        conditions.append(Staff.status == filters.status)
+    return conditions
 
 
 def golongan_choices() -> list[tuple[str, str]]:

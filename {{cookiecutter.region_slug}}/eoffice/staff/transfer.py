@@ -12,11 +12,13 @@ import zipfile
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
+import sqlalchemy as sa
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 
-from eoffice import audit
+from eoffice import audit, numbering
 from eoffice.extensions import db
+from eoffice.org.models import Unit
 from eoffice.staff.models import Staff
 from eoffice.staff.services import Lookups, StaffError, clean_staff
 from eoffice.tabular import csv_safe
@@ -178,6 +180,7 @@ def import_staff(filename: str, data: bytes, *, mode: str = MODE_ALL_OR_NOTHING,
             column = FIELD_TO_COLUMN.get(name, name)
             return column, record.get(COLUMNS.get(column, name), "")
     report = ImportReport(mode=mode)
+    numbering.begin_write()  # the numbers checked below are still free when the rows go in
     lookups = Lookups.load(with_numbers=True)
     seen: dict[tuple[str, str], int] = {}
 
@@ -232,40 +235,76 @@ def import_staff(filename: str, data: bytes, *, mode: str = MODE_ALL_OR_NOTHING,
 
 # --- Export ----------------------------------------------------------------------
 
-def export_row(staff: Staff) -> list[str]:
+EXPORT_BATCH = 500
+# The values of an exported row, read as plain columns (see ``export_records``).
+EXPORT_COLUMNS = (Staff.nip, Staff.pppk_number, Staff.front_title, Staff.name,
+                  Staff.back_title, Staff.gender, Staff.birth_place, Staff.birth_date,
+                  Staff.employment_type, Staff.golongan_code, Staff.jabatan_type,
+                  Staff.jabatan_name, Unit.code.label("unit_code"), Staff.phone, Staff.email,
+                  Staff.status)
+
+
+def export_row(staff) -> list[str]:
+    """One employee as the file's columns: a ``Staff`` or a row of EXPORT_COLUMNS."""
+    unit_code = getattr(staff, "unit_code", None) if not isinstance(staff, Staff) else (
+        staff.unit.code if staff.unit else None)
     return [
         staff.nip or "", staff.pppk_number or "", staff.front_title or "", staff.name,
         staff.back_title or "", staff.gender, staff.birth_place or "",
         staff.birth_date.isoformat() if staff.birth_date else "",
         EMPLOYMENT_LABELS.get(staff.employment_type, staff.employment_type),
         staff.golongan_code or "", staff.jabatan_type or "", staff.jabatan_name or "",
-        staff.unit.code if staff.unit else "", staff.phone or "", staff.email or "",
-        staff.status,
+        unit_code or "", staff.phone or "", staff.email or "", staff.status,
     ]
 
 
-def export_csv(staff: Iterable[Staff]) -> Iterator[str]:
+def export_records(conditions: list) -> Iterator[list[str]]:
+    """Every employee matching ``conditions`` (``services.staff_conditions``), as export
+    rows, by name.
+
+    Read in batches of EXPORT_BATCH by key (name, id), each its own short query of plain
+    columns, at the moment the rows are wanted. A streamed download goes on after its
+    request has ended: Flask pushes the context again for the stream, but Flask-SQLAlchemy
+    has closed the request's session by then, and rows of a result opened in that session
+    cannot be read any more (SQLAlchemy 2.1 refuses: "identity map is no longer valid").
+    Plain columns also keep no object per employee in memory, whatever the export's size.
+    """
+    query = (sa.select(Staff.id, *EXPORT_COLUMNS).outerjoin(Unit, Unit.id == Staff.unit_id)
+             .where(*conditions).order_by(Staff.name, Staff.id).limit(EXPORT_BATCH))
+    after: tuple[str, int] | None = None
+    while True:
+        page = query if after is None else query.where(sa.or_(
+            Staff.name > after[0], sa.and_(Staff.name == after[0], Staff.id > after[1])))
+        rows = db.session.execute(page).all()
+        for row in rows:
+            yield export_row(row)
+        if len(rows) < EXPORT_BATCH:
+            return
+        after = (rows[-1].name, rows[-1].id)
+
+
+def export_csv(records: Iterable[list[str]]) -> Iterator[str]:
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     writer.writerow(COLUMNS.keys())
     yield "\ufeff" + buffer.getvalue()  # BOM: Excel opens UTF-8 correctly
-    for person in staff:
+    for record in records:
         buffer.seek(0)
         buffer.truncate()
-        writer.writerow(csv_safe(v) for v in export_row(person))
+        writer.writerow(csv_safe(v) for v in record)
         yield buffer.getvalue()
 
 
-def export_xlsx(staff: Iterable[Staff]) -> bytes:
+def export_xlsx(records: Iterable[list[str]]) -> bytes:
     from openpyxl import Workbook
     from openpyxl.cell import WriteOnlyCell
 
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet("pegawai")
     sheet.append(list(COLUMNS.keys()))
-    for person in staff:
+    for record in records:
         cells = []
-        for value in export_row(person):
+        for value in record:
             cell = WriteOnlyCell(sheet, value=csv_safe(value))
             cell.number_format = "@"  # NIPs stay text: 18 digits do not fit a number
             cells.append(cell)

@@ -126,14 +126,16 @@ def export(fmt: str):
     audit.record("staff.exported", ("staff", "export"), actor=current_user,
                  data={"format": fmt, "filters": dict(request.args)})
     db.session.commit()
-    query = services.staff_query(_filters_from(form), current_user)
-    rows = db.session.scalars(query.execution_options(yield_per=500))
+    # The rows are read while the file is sent, after this request has ended: only plain
+    # values (the filters) go with them, never this request's session (transfer.py).
+    records = transfer.export_records(services.staff_conditions(_filters_from(form),
+                                                                current_user))
     stamp = dt.date.today().isoformat()
     if fmt == "csv":
-        return Response(stream_with_context(transfer.export_csv(rows)),
+        return Response(stream_with_context(transfer.export_csv(records)),
                         mimetype="text/csv; charset=utf-8", headers={
                             "Content-Disposition": f'attachment; filename="pegawai-{stamp}.csv"'})
-    return Response(transfer.export_xlsx(rows), mimetype=(
+    return Response(transfer.export_xlsx(records), mimetype=(
         "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"), headers={
         "Content-Disposition": f'attachment; filename="pegawai-{stamp}.xlsx"'})
 
