@@ -53,8 +53,8 @@ def sanitize_html(html: str) -> str:
 
     Byte-order marks go first: the HTML parser drops one at the very start only, so
     cleaning twice would not give the same text."""
-    return nh3.clean((html or "").replace("\ufeff", ""), tags=ALLOWED_TAGS, attributes=ALLOWED_ATTRIBUTES,
-                     link_rel=None, strip_comments=True).strip()
+    return nh3.clean((html or "").replace("\ufeff", ""), tags=ALLOWED_TAGS,
+                     attributes=ALLOWED_ATTRIBUTES, link_rel=None, strip_comments=True).strip()
 
 
 def html_to_text(html: str) -> str:
