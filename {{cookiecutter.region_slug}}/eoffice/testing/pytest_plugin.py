@@ -30,30 +30,30 @@ def test_database_url(tmp_path_factory) -> str:
 
 
 def reset_database(url: str) -> None:
-    """Empty the test database (PostgreSQL: drop and recreate the public schema)."""
+    """Empty the test database (PostgreSQL: drop and recreate the public schema).
+
+    On PostgreSQL a statement of the tests that runs for more than a minute is cancelled:
+    a runaway plan fails the test that ran it instead of stalling the whole suite."""
     engine = sa.create_engine(url)
     try:
         if engine.dialect.name == "postgresql":
             with engine.begin() as connection:
                 connection.execute(sa.text("DROP SCHEMA public CASCADE"))
                 connection.execute(sa.text("CREATE SCHEMA public"))
+                name = connection.execute(sa.text("SELECT current_database()")).scalar_one()
+                quoted = connection.dialect.identifier_preparer.quote(name)
+                connection.execute(sa.text(
+                    f"ALTER DATABASE {quoted} SET statement_timeout = '60s'"))  # nosec B608
     finally:
         engine.dispose()
 
 
 @pytest.fixture(scope="session")
 def app_config(tmp_path_factory) -> dict:
-    """Configuration passed to ``create_app``; override this fixture to change it.
-
-    On PostgreSQL a statement that runs for more than a minute fails the test that ran
-    it (a runaway plan names itself instead of stalling the whole suite)."""
+    """Configuration passed to ``create_app``; override this fixture to change it."""
     url = test_database_url(tmp_path_factory)
-    engine_options: dict = {"pool_pre_ping": True}
-    if url.startswith("postgresql"):
-        engine_options["connect_args"] = {"options": "-c statement_timeout=60000"}
     return {
         "TESTING": True,
-        "SQLALCHEMY_ENGINE_OPTIONS": engine_options,
         "SECRET_KEY": "test-secret-key-that-is-long-enough-0123456789",
         "SQLALCHEMY_DATABASE_URI": url,
         "WTF_CSRF_ENABLED": False,
