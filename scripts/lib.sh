@@ -91,13 +91,13 @@ make_venv() {
     fi
 }
 
-# template_snapshot ROOT DEST: copy the template (cookiecutter.json, hooks/, the region
-# folder) into DEST as git would commit it: tracked files plus untracked ones that no
+# template_snapshot ROOT DEST: copy the template (cookiecutter.json, template_checks.py,
+# hooks/, the region folder) into DEST as git would commit it: tracked files plus untracked ones that no
 # .gitignore excludes. Caches and run-time data in a developer's tree (.ruff_cache,
 # instance/, ...) stay out, as they do for `cruft create`, which clones the template.
 template_snapshot() {
     local root="$1" dest="$2"
-    local parts=(cookiecutter.json hooks '{{cookiecutter.region_slug}}')
+    local parts=(cookiecutter.json template_checks.py hooks '{{cookiecutter.region_slug}}')
     rm -rf "$dest"
     mkdir -p "$dest"
     if command -v git >/dev/null 2>&1 && git -C "$root" rev-parse --is-inside-work-tree >/dev/null 2>&1; then
