@@ -70,12 +70,16 @@ ensure_packages() {
     INSTALLED_PACKAGES="${missing[*]}"
 }
 
-# pip_install_once VENV STAMP_SOURCE PIP_ARGS...: pip install unless STAMP_SOURCE is unchanged.
+# pip_install_once VENV "SOURCE..." PIP_ARGS...: pip install unless every SOURCE file (one
+# or more, separated by spaces: the requirements and the lock) is unchanged since the last
+# install. The stamp is named after the first SOURCE and holds the hash of them all.
 pip_install_once() {
-    local venv="$1" source="$2" stamp want
+    local venv="$1" stamp want
+    local -a sources
+    read -r -a sources <<< "$2"
     shift 2
-    stamp="$venv/.installed-$(basename "$source").sha256"
-    want="$(sha256sum "$source" | cut -d' ' -f1)"
+    stamp="$venv/.installed-$(basename "${sources[0]}").sha256"
+    want="$(cat "${sources[@]}" | sha256sum | cut -d' ' -f1)"
     if [ "$(cat "$stamp" 2>/dev/null || true)" != "$want" ]; then
         "$venv/bin/python" -m pip install -q --progress-bar off "$@"
         echo "$want" > "$stamp"

@@ -26,6 +26,7 @@ from cookiecutter.hooks import run_hook_from_repo_dir
 from cookiecutter.main import cookiecutter
 
 BAKED_SUITE_TIMEOUT = 45 * 60
+TEMPLATE_LOCK = "{{cookiecutter.region_slug}}/requirements.lock"
 CHOICE_DEFAULTS = {
     key: value[0] for key, value in COOKIECUTTER_JSON.items() if isinstance(value, list)
 }
@@ -60,6 +61,12 @@ def test_bake_succeeds_with_slug_folder(baked):
     assert project.name == context["region_slug"]
     for name in ("region.toml", "pyproject.toml", ".env.example", "wsgi.py", "eoffice"):
         assert (project / name).exists(), name
+
+
+def test_region_receives_the_lock_as_is(baked):
+    _, _, project = baked
+    template_lock = Path(__file__).resolve().parent.parent / TEMPLATE_LOCK
+    assert (project / "requirements.lock").read_bytes() == template_lock.read_bytes()
 
 
 def test_no_cookiecutter_placeholder_left(baked):
