@@ -236,3 +236,32 @@ def test_the_tests_run_on_the_locked_versions():
         "pip install -c '{{cookiecutter.region_slug}}/requirements.lock' -r requirements-dev.txt"
         "\n  " + "\n  ".join(differing)
     )
+
+
+INSTALL_RE = re.compile(r"pip(?:_install_once)?\b.*\s-e\s")
+
+
+def install_instructions() -> list[Path]:
+    """Where a region's install is written down: docs, scripts, the post hook, deploy/."""
+    return sorted(
+        [ROOT / "README.md", ROOT / "hooks" / "post_gen_project.py",
+         TEMPLATE_DIR / "deploy" / "README.md", *(ROOT / "docs").rglob("*.md"),
+         *(ROOT / "scripts").glob("*.sh")]
+    )
+
+
+def test_every_install_of_the_region_uses_the_lock():
+    offenders = [
+        f"{path.relative_to(ROOT)}:{number}: {line.strip()}"
+        for path in install_instructions()
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1)
+        if INSTALL_RE.search(line) and "-c" not in line.split(" -e ")[0]
+    ]
+    assert offenders == [], "install with `-c requirements.lock`:\n  " + "\n  ".join(offenders)
+
+
+def test_scripts_install_the_test_environment_with_the_lock():
+    test_sh = (ROOT / "scripts" / "test.sh").read_text(encoding="utf-8")
+    assert 'LOCK="{{cookiecutter.region_slug}}/requirements.lock"' in test_sh
+    # The install stamp covers the lock too: a changed lock is installed before the tests.
+    assert 'pip_install_once "$VENV" "requirements-dev.txt $LOCK" -c "$LOCK"' in test_sh
