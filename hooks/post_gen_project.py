@@ -167,7 +167,9 @@ def timezone_summary(answers: dict) -> str:
     chosen = canonical_timezone(str(answers.get("timezone", ""))) or str(answers.get("timezone"))
     derived = str(answers.get("__province_timezone", "")) or None
     line = f"Zona waktu: {chosen} ({ABBREVIATIONS.get(chosen, '?')})"
-    if derived is None or derived == chosen:
+    if derived is None:  # answers saved by a template older than the derivation
+        return f"{line}."
+    if derived == chosen:
         return f"{line}, zona provinsi {province} (kode wilayah {code})."
     return (
         f"{line}. PERHATIAN: provinsi {province} (kode wilayah {code}) memakai {derived} "
