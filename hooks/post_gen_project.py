@@ -10,7 +10,8 @@
   ``migrations/``) and the core version, so ``flask eoffice doctor`` can tell a
   region whose core was edited. It is written after every generation and update,
   from the files just generated, by the core's own ``eoffice/maintenance/integrity.py``.
-- The next steps are printed, in Bahasa Indonesia.
+- The next steps are printed, in Bahasa Indonesia, after the region's timezone
+  (with a warning when it is not the zone of the region code's province).
 
 The module is imported un-rendered by the template's unit tests, so the
 cookiecutter placeholder lives only inside ``load_answers``.
@@ -29,6 +30,7 @@ from pathlib import Path
 
 TIMEZONES = ("Asia/Jakarta", "Asia/Makassar", "Asia/Jayapura")
 TIMEZONE_ALIASES = {"WIB": "Asia/Jakarta", "WITA": "Asia/Makassar", "WIT": "Asia/Jayapura"}
+ABBREVIATIONS = {name: alias for alias, name in TIMEZONE_ALIASES.items()}
 
 # Paths (relative to the generated folder) that only the *other* choice uses, by
 # (answer, value). Nothing in the generated application is specific to one
@@ -153,16 +155,39 @@ def record_core_files(project_dir: Path) -> bool:
     return True
 
 
+def timezone_summary(answers: dict) -> str:
+    """The region's timezone, and whether it is its province's.
+
+    cookiecutter.json derives the default (``__province_timezone``) from the
+    province part of the region code; an answer given by hand may differ, which
+    is almost always a slip (every kabupaten/kota has its province's zone).
+    """
+    code = str(answers.get("region_code", ""))
+    province = code.split(".")[0]
+    chosen = canonical_timezone(str(answers.get("timezone", ""))) or str(answers.get("timezone"))
+    derived = str(answers.get("__province_timezone", "")) or None
+    line = f"Zona waktu: {chosen} ({ABBREVIATIONS.get(chosen, '?')})"
+    if derived is None:  # answers saved by a template older than the derivation
+        return f"{line}."
+    if derived == chosen:
+        return f"{line}, zona provinsi {province} (kode wilayah {code})."
+    return (
+        f"{line}. PERHATIAN: provinsi {province} (kode wilayah {code}) memakai {derived} "
+        f"({ABBREVIATIONS.get(derived, '?')}); bila salah, ubah [locale] timezone di region.toml."
+    )
+
+
 def next_steps(answers: dict) -> str:
     slug = answers.get("region_slug", ".")
     lines = [
         "",
         f"Aplikasi e-office {answers.get('region_name', '')} sudah dibuat di folder {slug}/.",
+        timezone_summary(answers),
         "Langkah berikutnya:",
         f"  cd {slug}",
         "  python3 -m venv .venv",
         "  . .venv/bin/activate",
-        "  pip install -e '.[test]'",
+        "  pip install -c requirements.lock -e '.[test]'  # versi yang sudah diuji",
     ]
     if answers.get("database") == "postgresql":
         lines.append("  # sesuaikan DATABASE_URL di .env (pengguna, kata sandi, nama basis data)")

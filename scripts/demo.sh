@@ -32,7 +32,8 @@ ensure_packages python3-venv libpango-1.0-0 libpangoft2-1.0-0 poppler-utils
 make_venv "$TOOLS_VENV"
 if ! "$TOOLS_VENV/bin/python" -c 'import cookiecutter' >/dev/null 2>&1; then
     say "Memasang cookiecutter ke .venv"
-    "$TOOLS_VENV/bin/python" -m pip install -q --progress-bar off "cookiecutter>=2.6"
+    "$TOOLS_VENV/bin/python" -m pip install -q --progress-bar off \
+        -c "$ROOT/{{cookiecutter.region_slug}}/requirements.lock" cookiecutter
 fi
 
 say "Membuat daerah contoh di build/demo"
@@ -61,8 +62,8 @@ SLUG="$(basename "$APP_DIR")"
 cd "$APP_DIR"
 
 make_venv "$APP_DIR/.venv"
-say "Memasang aplikasi ke build/demo/$SLUG/.venv (pip install -e .)"
-pip_install_once "$APP_DIR/.venv" pyproject.toml -e .
+say "Memasang aplikasi ke build/demo/$SLUG/.venv (pip install -c requirements.lock -e .)"
+pip_install_once "$APP_DIR/.venv" "pyproject.toml requirements.lock" -c requirements.lock -e .
 
 export FLASK_APP=wsgi:app
 say "Menyiapkan basis data (flask db upgrade heads)"

@@ -70,12 +70,16 @@ ensure_packages() {
     INSTALLED_PACKAGES="${missing[*]}"
 }
 
-# pip_install_once VENV STAMP_SOURCE PIP_ARGS...: pip install unless STAMP_SOURCE is unchanged.
+# pip_install_once VENV "SOURCE..." PIP_ARGS...: pip install unless every SOURCE file (one
+# or more, separated by spaces: the requirements and the lock) is unchanged since the last
+# install. The stamp is named after the first SOURCE and holds the hash of them all.
 pip_install_once() {
-    local venv="$1" source="$2" stamp want
+    local venv="$1" stamp want
+    local -a sources
+    read -r -a sources <<< "$2"
     shift 2
-    stamp="$venv/.installed-$(basename "$source").sha256"
-    want="$(sha256sum "$source" | cut -d' ' -f1)"
+    stamp="$venv/.installed-$(basename "${sources[0]}").sha256"
+    want="$(cat "${sources[@]}" | sha256sum | cut -d' ' -f1)"
     if [ "$(cat "$stamp" 2>/dev/null || true)" != "$want" ]; then
         "$venv/bin/python" -m pip install -q --progress-bar off "$@"
         echo "$want" > "$stamp"
@@ -91,13 +95,13 @@ make_venv() {
     fi
 }
 
-# template_snapshot ROOT DEST: copy the template (cookiecutter.json, hooks/, the region
-# folder) into DEST as git would commit it: tracked files plus untracked ones that no
+# template_snapshot ROOT DEST: copy the template (cookiecutter.json, template_checks.py,
+# hooks/, the region folder) into DEST as git would commit it: tracked files plus untracked ones that no
 # .gitignore excludes. Caches and run-time data in a developer's tree (.ruff_cache,
 # instance/, ...) stay out, as they do for `cruft create`, which clones the template.
 template_snapshot() {
     local root="$1" dest="$2"
-    local parts=(cookiecutter.json hooks '{{cookiecutter.region_slug}}')
+    local parts=(cookiecutter.json template_checks.py hooks '{{cookiecutter.region_slug}}')
     rm -rf "$dest"
     mkdir -p "$dest"
     if command -v git >/dev/null 2>&1 && git -C "$root" rev-parse --is-inside-work-tree >/dev/null 2>&1; then

@@ -5,7 +5,8 @@
 #   bash scripts/test.sh
 #
 # 1. installs the system packages it needs (apt-get, with sudo when not root);
-# 2. creates .venv at the repository root and installs requirements-dev.txt;
+# 2. creates .venv at the repository root and installs requirements-dev.txt at the
+#    versions of {{cookiecutter.region_slug}}/requirements.lock (pip install -c);
 # 3. starts a throwaway PostgreSQL cluster on 127.0.0.1 (stopped again on exit);
 # 4. runs (a) the template's tests, (b) the baked default region's own suite on
 #    SQLite and (c) the same suite on PostgreSQL (without the browser tests).
@@ -26,6 +27,7 @@ export PIP_DISABLE_PIP_VERSION_CHECK=1
 . "$ROOT/scripts/lib.sh"
 
 VENV="$ROOT/.venv"
+LOCK="{{cookiecutter.region_slug}}/requirements.lock"
 BUILD_DIR="$ROOT/build/test"
 PG_PORT="${EOFFICE_TEST_PG_PORT:-54329}"
 PG_DB="eoffice_test"
@@ -58,7 +60,8 @@ setup() {
     if [ ! -f "$VENV/.installed-requirements-dev.txt.sha256" ]; then
         "$VENV/bin/python" -m pip install -q --progress-bar off --upgrade pip
     fi
-    pip_install_once "$VENV" requirements-dev.txt -r requirements-dev.txt
+    # The versions of the lock, which regions install too (bash scripts/lock.sh makes it).
+    pip_install_once "$VENV" "requirements-dev.txt $LOCK" -c "$LOCK" -r requirements-dev.txt
     if command -v chromium >/dev/null 2>&1; then
         # Browser tests use the system's Chromium rather than a downloaded build.
         export EOFFICE_E2E_CHROMIUM="${EOFFICE_E2E_CHROMIUM:-$(command -v chromium)}"

@@ -70,19 +70,61 @@ ANSWER_SETS: dict[str, dict[str, str]] = {
         "region_code": "94.71",
         "timezone": "asia/jayapura",
     },
+    # No timezone given: the province part of the region code decides it.
+    "donggala": {
+        "region_name": "Kabupaten Donggala",
+        "region_type": "kabupaten",
+        "region_code": "72.03",
+    },
+    "papua-pegunungan": {
+        "region_name": "Provinsi Papua Pegunungan",
+        "region_type": "provinsi",
+        "region_code": "95",
+    },
 }
 
 TIMEZONE_ALIASES = {"WIB": "Asia/Jakarta", "WITA": "Asia/Makassar", "WIT": "Asia/Jayapura"}
 
+# Every province by its Kemendagri code (Kepmendagri 100.1.1-6117/2022), by timezone:
+# an independent statement of what cookiecutter.json derives from the region code.
+PROVINCES_BY_TIMEZONE = {
+    "Asia/Jakarta": {  # WIB: Sumatra, Riau Islands, Java, West and Central Kalimantan
+        "11": "Aceh", "12": "Sumatera Utara", "13": "Sumatera Barat", "14": "Riau",
+        "15": "Jambi", "16": "Sumatera Selatan", "17": "Bengkulu", "18": "Lampung",
+        "19": "Kepulauan Bangka Belitung", "21": "Kepulauan Riau", "31": "DKI Jakarta",
+        "32": "Jawa Barat", "33": "Jawa Tengah", "34": "DI Yogyakarta", "35": "Jawa Timur",
+        "36": "Banten", "61": "Kalimantan Barat", "62": "Kalimantan Tengah",
+    },
+    "Asia/Makassar": {  # WITA: Bali, Nusa Tenggara, South/East/North Kalimantan, Sulawesi
+        "51": "Bali", "52": "Nusa Tenggara Barat", "53": "Nusa Tenggara Timur",
+        "63": "Kalimantan Selatan", "64": "Kalimantan Timur", "65": "Kalimantan Utara",
+        "71": "Sulawesi Utara", "72": "Sulawesi Tengah", "73": "Sulawesi Selatan",
+        "74": "Sulawesi Tenggara", "75": "Gorontalo", "76": "Sulawesi Barat",
+    },
+    "Asia/Jayapura": {  # WIT: Maluku and every Papua province, the 2022 ones included
+        "81": "Maluku", "82": "Maluku Utara", "91": "Papua", "92": "Papua Barat",
+        "93": "Papua Selatan", "94": "Papua Tengah", "95": "Papua Pegunungan",
+        "96": "Papua Barat Daya",
+    },
+}
+PROVINCE_TIMEZONES = {
+    code: timezone for timezone, provinces in PROVINCES_BY_TIMEZONE.items() for code in provinces
+}
 
-def expected_timezone(answer: str) -> str:
-    """What region.toml must hold for a timezone answer."""
+
+def expected_timezone(answers: dict[str, str]) -> str:
+    """What region.toml must hold: the answer's IANA name, else the province's zone."""
+    answer = answers.get("timezone")
+    if answer is None:
+        code = answers.get("region_code", COOKIECUTTER_JSON["region_code"])
+        return PROVINCE_TIMEZONES[code.split(".")[0]]
     if answer.upper() in TIMEZONE_ALIASES:
         return TIMEZONE_ALIASES[answer.upper()]
     return next(name for name in TIMEZONE_ALIASES.values() if name.lower() == answer.lower())
 
 
-TEMPLATE_PARTS = ("cookiecutter.json", "hooks", TEMPLATE_DIR.name)
+# What `cruft create` and scripts/lib.sh take of the repository to bake a region.
+TEMPLATE_PARTS = ("cookiecutter.json", "template_checks.py", "hooks", TEMPLATE_DIR.name)
 SNAPSHOT_FALLBACK_IGNORE = shutil.ignore_patterns(
     "__pycache__", "*.pyc", ".pytest_cache", ".ruff_cache", ".hypothesis", "instance", ".venv",
     ".env", "build", "dist", "*.egg-info", "test-results",

@@ -1,9 +1,15 @@
-"""Dependencies stay declared: what the generated code imports, its pyproject installs.
+"""Dependencies stay declared and locked.
+
+What the generated code imports, its pyproject installs.
 
 A region installs itself with `pip install -e .` (scripts/demo.sh, deploy/README.md),
 so a module that the core imports without declaring it breaks a fresh install even
 when every test passes in a developer's environment. The template's own test
 environment (requirements-dev.txt) must in turn hold everything the region declares.
+
+And every version is pinned: requirements.lock (made by scripts/lock.sh) holds one exact
+version of each dependency and of everything they bring in; scripts/test.sh, the demo and
+the regions' installs use it as pip constraints, so what a region runs is what was tested.
 """
 
 from __future__ import annotations
@@ -19,10 +25,13 @@ import pytest
 from conftest import ROOT, TEMPLATE_DIR
 from packaging.requirements import InvalidRequirement, Requirement
 from packaging.utils import canonicalize_name
+from packaging.version import InvalidVersion, Version
 
 # The region's first-party packages and folders.
 FIRST_PARTY = {"eoffice", "local", "tests", "conftest", "wsgi", "migrations"}
 RUNTIME_CODE = ("eoffice", "local", "migrations", "wsgi.py")
+LOCK = TEMPLATE_DIR / "requirements.lock"
+PIN_RE = re.compile(r"^([A-Za-z0-9][A-Za-z0-9._-]*)==([^\s;#]+)$")
 TEST_CODE = ("tests", "eoffice/testing")
 
 
@@ -148,3 +157,111 @@ def test_requirements_dev_holds_what_the_region_declares():
         {canonicalize_name(req.name) for req in declared(include_test=True)} - ours
     )
     assert not missing, "add to requirements-dev.txt: " + ", ".join(missing)
+
+
+# --- requirements.lock ------------------------------------------------------------------------
+
+
+def dev_requirements() -> list[Requirement]:
+    return requirements((ROOT / "requirements-dev.txt").read_text(encoding="utf-8").splitlines())
+
+
+def locked() -> dict[str, Version]:
+    """{canonical name: version} of the lock; every entry must be a plain exact pin."""
+    pins: dict[str, Version] = {}
+    for number, raw in enumerate(LOCK.read_text(encoding="utf-8").splitlines(), start=1):
+        line = raw.split("#", 1)[0].strip()
+        if not line:
+            continue
+        match = PIN_RE.match(line)
+        assert match, f"requirements.lock:{number}: not a name==version pin: {raw!r}"
+        name = canonicalize_name(match.group(1))
+        assert name not in pins, f"requirements.lock:{number}: {name} is pinned twice"
+        try:
+            pins[name] = Version(match.group(2))
+        except InvalidVersion:
+            pytest.fail(f"requirements.lock:{number}: {match.group(2)!r} is not a version")
+    return pins
+
+
+def test_lock_pins_exact_versions_only():
+    # Every line is name==version, once: no pip option (an index or a wheel folder of one
+    # machine), no URL, no extras (pip refuses extras in a constraints file).
+    assert len(locked()) > 20
+
+
+def test_lock_holds_every_declared_dependency_at_an_allowed_version():
+    pins = locked()
+    declared_here = declared(include_test=True) + dev_requirements()
+    missing, outside = [], []
+    for req in declared_here:
+        name = canonicalize_name(req.name)
+        if name not in pins:
+            missing.append(str(req))
+        elif not req.specifier.contains(pins[name], prereleases=True):
+            outside.append(f"{req} (locked {pins[name]})")
+    assert not missing and not outside, (
+        "run `bash scripts/lock.sh` (docs/dev/dependencies.md); "
+        f"not locked: {missing}; locked outside the declared range: {outside}"
+    )
+
+
+def test_lock_holds_what_the_dependencies_bring_in():
+    """Transitive dependencies too (read from the installed metadata), extras included."""
+    pins = locked()
+    closure = installable_closure(declared(include_test=True) + dev_requirements())
+    installed = {name for name in closure if _installed_version(name) is not None}
+    missing = sorted(installed - set(pins))
+    assert not missing, f"run `bash scripts/lock.sh`; not in requirements.lock: {missing}"
+
+
+def _installed_version(name: str) -> Version | None:
+    try:
+        return Version(metadata.version(name))
+    except metadata.PackageNotFoundError:
+        return None
+
+
+def test_the_tests_run_on_the_locked_versions():
+    """scripts/test.sh installs with `-c requirements.lock`: what passed here is what is locked."""
+    pins = locked()
+    closure = installable_closure(declared(include_test=True) + dev_requirements())
+    differing = sorted(
+        f"{name} {_installed_version(name)} (locked {pins[name]})"
+        for name in closure
+        if name in pins and _installed_version(name) not in (None, pins[name])
+    )
+    assert not differing, (
+        "this environment is not the locked one: "
+        "pip install -c '{{cookiecutter.region_slug}}/requirements.lock' -r requirements-dev.txt"
+        "\n  " + "\n  ".join(differing)
+    )
+
+
+INSTALL_RE = re.compile(r"pip(?:_install_once)?\b.*\s-e\s")
+
+
+def install_instructions() -> list[Path]:
+    """Where a region's install is written down: docs, scripts, the post hook, deploy/."""
+    return sorted(
+        [ROOT / "README.md", ROOT / "hooks" / "post_gen_project.py",
+         TEMPLATE_DIR / "deploy" / "README.md", *(ROOT / "docs").rglob("*.md"),
+         *(ROOT / "scripts").glob("*.sh")]
+    )
+
+
+def test_every_install_of_the_region_uses_the_lock():
+    offenders = [
+        f"{path.relative_to(ROOT)}:{number}: {line.strip()}"
+        for path in install_instructions()
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1)
+        if INSTALL_RE.search(line) and "-c" not in line.split(" -e ")[0]
+    ]
+    assert offenders == [], "install with `-c requirements.lock`:\n  " + "\n  ".join(offenders)
+
+
+def test_scripts_install_the_test_environment_with_the_lock():
+    test_sh = (ROOT / "scripts" / "test.sh").read_text(encoding="utf-8")
+    assert 'LOCK="{{cookiecutter.region_slug}}/requirements.lock"' in test_sh
+    # The install stamp covers the lock too: a changed lock is installed before the tests.
+    assert 'pip_install_once "$VENV" "requirements-dev.txt $LOCK" -c "$LOCK"' in test_sh

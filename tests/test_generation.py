@@ -26,6 +26,7 @@ from cookiecutter.hooks import run_hook_from_repo_dir
 from cookiecutter.main import cookiecutter
 
 BAKED_SUITE_TIMEOUT = 45 * 60
+TEMPLATE_LOCK = "{{cookiecutter.region_slug}}/requirements.lock"
 CHOICE_DEFAULTS = {
     key: value[0] for key, value in COOKIECUTTER_JSON.items() if isinstance(value, list)
 }
@@ -60,6 +61,12 @@ def test_bake_succeeds_with_slug_folder(baked):
     assert project.name == context["region_slug"]
     for name in ("region.toml", "pyproject.toml", ".env.example", "wsgi.py", "eoffice"):
         assert (project / name).exists(), name
+
+
+def test_region_receives_the_lock_as_is(baked):
+    _, _, project = baked
+    template_lock = Path(__file__).resolve().parent.parent / TEMPLATE_LOCK
+    assert (project / "requirements.lock").read_bytes() == template_lock.read_bytes()
 
 
 def test_no_cookiecutter_placeholder_left(baked):
@@ -101,7 +108,7 @@ def test_region_toml_holds_the_answers(baked):
     assert region["code"] == answer(answers, "region_code")
     for key in ("agency_name", "address", "phone", "email", "website", "admin_email"):
         assert region[key] == context[key], key
-    assert data["locale"]["timezone"] == expected_timezone(answer(answers, "timezone"))
+    assert data["locale"]["timezone"] == expected_timezone(answers)
     assert data["locale"]["default_locale"] == answer(answers, "default_locale")
     url = data["database"]["url"]
     if answer(answers, "database") == "postgresql":
@@ -213,9 +220,30 @@ def test_regenerating_over_a_region_keeps_its_env(template, cookies, cookiecutte
 def test_cli_prints_the_next_steps(template, tmp_path, cookiecutter_config):
     result = run_cookiecutter_cli(template, tmp_path, {}, cookiecutter_config)
     assert result.returncode == 0, result.stderr
-    for command in ("cd kabupaten-contoh", "pip install -e '.[test]'", "flask db upgrade heads",
-                    "flask eoffice demo", "flask run"):
+    for command in ("cd kabupaten-contoh", "pip install -c requirements.lock -e '.[test]'",
+                    "flask db upgrade heads", "flask eoffice demo", "flask run"):
         assert command in result.stdout
+    assert "Zona waktu: Asia/Jakarta (WIB), zona provinsi 33 (kode wilayah 33.99)." in result.stdout
+
+
+@pytest.mark.parametrize(("answers", "timezone", "summary"), [
+    ({"region_code": "72.03"}, "Asia/Makassar",
+     "Zona waktu: Asia/Makassar (WITA), zona provinsi 72 (kode wilayah 72.03)."),
+    ({"region_type": "kota", "region_code": "95.01"}, "Asia/Jayapura",
+     "Zona waktu: Asia/Jayapura (WIT), zona provinsi 95 (kode wilayah 95.01)."),
+    ({"region_type": "provinsi", "region_code": "51"}, "Asia/Makassar",
+     "Zona waktu: Asia/Makassar (WITA), zona provinsi 51 (kode wilayah 51)."),
+    ({"region_code": "95.01", "timezone": "WIB"}, "Asia/Jakarta",
+     "Zona waktu: Asia/Jakarta (WIB). PERHATIAN: provinsi 95 (kode wilayah 95.01) memakai "
+     "Asia/Jayapura (WIT); bila salah, ubah [locale] timezone di region.toml."),
+])
+def test_cli_timezone_follows_the_province_unless_given(template, tmp_path, cookiecutter_config,
+                                                       answers, timezone, summary):
+    result = run_cookiecutter_cli(template, tmp_path, answers, cookiecutter_config)
+    assert result.returncode == 0, result.stderr
+    assert summary in result.stdout.splitlines()
+    region = tomllib.loads((tmp_path / "kabupaten-contoh" / "region.toml").read_text("utf-8"))
+    assert region["locale"]["timezone"] == timezone
 
 
 # --- invalid answers --------------------------------------------------------------------------
@@ -246,13 +274,24 @@ INVALID_ANSWERS = [
     ({"admin_email": "admin"}, "admin_email", "alamat email"),
 ]
 
-# Choice answers are refused by cookiecutter itself, before any hook runs
-# (the hook's validators stay as a backstop for replayed or hand-edited answers).
+# Answers with a fixed list of values: the message names every allowed value.
 INVALID_CHOICES = [
-    ({"region_type": "kecamatan"}, "region_type"),
-    ({"default_locale": "fr"}, "default_locale"),
-    ({"database": "mysql"}, "database"),
+    ({"region_type": "desa"}, "region_type", ("kabupaten", "kota", "provinsi")),
+    ({"region_type": "Kota"}, "region_type", ("kabupaten", "kota", "provinsi")),
+    ({"default_locale": "fr"}, "default_locale", ("id", "en")),
+    ({"database": "mysql"}, "database", ("sqlite", "postgresql")),
 ]
+
+
+def assert_one_clear_line(result: subprocess.CompletedProcess[str], field: str,
+                          value: str) -> str:
+    """stderr is exactly the one error line, and nothing anywhere is a traceback."""
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "Traceback" not in result.stdout + result.stderr, result.stdout + result.stderr
+    lines = result.stderr.splitlines()
+    assert len(lines) == 1, result.stderr
+    assert lines[0].startswith(f'ERROR: {field} "{value}" tidak valid: '), lines[0]
+    return lines[0]
 
 
 @pytest.mark.parametrize(
@@ -264,24 +303,55 @@ def test_invalid_answer_fails_with_one_clear_line(template, tmp_path, cookiecutt
                                                   field, fragment):
     output = tmp_path / "out"
     result = run_cookiecutter_cli(template, output, answers, cookiecutter_config)
-    assert result.returncode != 0
-    errors = [line for line in result.stderr.splitlines() if line.startswith("ERROR: ")]
-    assert len(errors) == 1, result.stderr
-    assert errors[0].startswith(f'ERROR: {field} "{answers[field]}" tidak valid: ')
-    assert fragment in errors[0]
+    line = assert_one_clear_line(result, field, answers[field])
+    assert fragment in line
     assert not output.exists() or not any(output.iterdir()), "output folder left behind"
 
 
 @pytest.mark.parametrize(
-    ("answers", "field"), INVALID_CHOICES, ids=[field for _, field in INVALID_CHOICES]
+    ("answers", "field", "allowed"), INVALID_CHOICES,
+    ids=[f"{field}={answers[field]}" for answers, field, _ in INVALID_CHOICES],
 )
-def test_invalid_choice_is_refused_before_generation(template, tmp_path, cookiecutter_config,
-                                                     answers, field):
+def test_invalid_choice_fails_with_one_clear_line(template, tmp_path, cookiecutter_config,
+                                                  answers, field, allowed):
     output = tmp_path / "out"
     result = run_cookiecutter_cli(template, output, answers, cookiecutter_config)
-    assert result.returncode != 0
-    assert f"provided for choice variable {field}" in result.stderr
+    line = assert_one_clear_line(result, field, answers[field])
+    for value in allowed:
+        assert value in line.split("tidak valid: ", 1)[1]
     assert not output.exists() or not any(output.iterdir()), "output folder left behind"
+
+
+@pytest.mark.parametrize(("answers", "field"), [
+    ({"region_name": ""}, "region_name"),
+    ({"region_name": "!!!"}, "region_name"),
+    ({"region_slug": ""}, "region_slug"),
+    ({"region_slug": "../kota-lain"}, "region_slug"),
+])
+def test_empty_name_or_slug_into_an_existing_folder_names_the_answer(
+        template, tmp_path, cookiecutter_config, answers, field):
+    """An empty slug made the folder "." and cookiecutter said only that it exists."""
+    output = tmp_path / "srv"
+    output.mkdir()
+    (output / "kota-lama").mkdir()
+    result = run_cookiecutter_cli(template, output, answers, cookiecutter_config)
+    assert_one_clear_line(result, field, answers[field])
+    assert sorted(path.name for path in tmp_path.rglob("*")) == ["kota-lama", "srv"]
+
+
+@pytest.mark.parametrize(("answers", "field"), [
+    ({"region_type": "desa"}, "region_type"),
+    ({"database": "mysql"}, "database"),
+    ({"region_name": ""}, "region_name"),
+])
+def test_invalid_answer_through_pytest_cookies_is_one_line(cookies, capfd, answers, field):
+    result = cookies.bake(extra_context=answers)
+    assert result.exit_code == 1
+    assert isinstance(result.exception, SystemExit)
+    assert result.project_path is None
+    err = capfd.readouterr().err
+    assert err.splitlines() == [line for line in err.splitlines() if line.startswith("ERROR: ")]
+    assert err.startswith(f'ERROR: {field} "{answers[field]}" tidak valid: ')
 
 
 def test_invalid_answer_through_pytest_cookies_leaves_no_folder(cookies, tmp_path):

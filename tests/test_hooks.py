@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import stat
 import string
+import sys
 
 import pytest
-from conftest import COOKIECUTTER_JSON
-from hypothesis import given
+from conftest import COOKIECUTTER_JSON, PROVINCE_TIMEZONES, ROOT
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 # --- pre_gen_project: one validator at a time ---------------------------------------------
@@ -277,7 +279,7 @@ def default_answers() -> dict[str, str]:
         "phone": COOKIECUTTER_JSON["phone"],
         "email": "diskominfo@kabupaten-contoh.go.id",
         "website": "https://kabupaten-contoh.go.id",
-        "timezone": COOKIECUTTER_JSON["timezone"],
+        "timezone": "Asia/Jakarta",  # the zone of province 33 (cookiecutter.json derives it)
         "default_locale": "id",
         "database": "sqlite",
         "admin_email": "admin@kabupaten-contoh.go.id",
@@ -457,7 +459,8 @@ def test_prune_refuses_paths_outside_the_project(post_hook, tmp_path):
 def test_next_steps(post_hook, database):
     text = post_hook.next_steps({"region_slug": "kota-bau-bau", "region_name": "Kota Bau-Bau",
                                  "database": database})
-    commands = ["cd kota-bau-bau", "python3 -m venv .venv", "pip install -e '.[test]'",
+    commands = ["cd kota-bau-bau", "python3 -m venv .venv",
+                "pip install -c requirements.lock -e '.[test]'",
                 "flask db upgrade heads", "flask eoffice demo", "flask run"]
     positions = [text.index(command) for command in commands]
     assert positions == sorted(positions)
@@ -477,3 +480,120 @@ def test_post_hook_main_is_idempotent(post_hook, tmp_path, monkeypatch, capsys):
     assert post_hook.main() == 0
     assert {p.name: p.read_bytes() for p in tmp_path.iterdir()} == snapshot
     assert "flask db upgrade heads" in capsys.readouterr().out
+
+
+# --- the timezone a region code gets when none is given ---------------------------------------
+
+
+@pytest.fixture(scope="session")
+def rendered_answers():
+    """cookiecutter's own rendering of the answers (no files), for given extra answers."""
+    from cookiecutter.generate import generate_context
+    from cookiecutter.prompt import prompt_for_config
+
+    sys.path.insert(0, str(ROOT))  # as cookiecutter and cruft do, for `_extensions`
+    try:
+        def render(extra: dict[str, str]) -> dict:
+            context = generate_context(str(ROOT / "cookiecutter.json"), extra_context=extra)
+            return dict(prompt_for_config(context, no_input=True))
+
+        yield render
+    finally:
+        sys.path.remove(str(ROOT))
+
+
+def region_answers(province: str, regency: str | None) -> dict[str, str]:
+    if regency is None:
+        return {"region_type": "provinsi", "region_code": province}
+    return {"region_type": "kabupaten", "region_code": f"{province}.{regency}"}
+
+
+@settings(max_examples=150)
+@given(
+    province=st.sampled_from(sorted(PROVINCE_TIMEZONES)),
+    regency=st.none() | st.from_regex(r"\A(0[1-9]|[1-9][0-9])\Z"),
+)
+def test_timezone_default_is_the_provinces(rendered_answers, province, regency):
+    answers = rendered_answers(region_answers(province, regency))
+    assert answers["timezone"] == PROVINCE_TIMEZONES[province]
+    assert answers["__province_timezone"] == PROVINCE_TIMEZONES[province]
+
+
+@pytest.mark.parametrize(("code", "timezone"), [
+    ("72.03", "Asia/Makassar"), ("95.01", "Asia/Jayapura"), ("97", "Asia/Jayapura"),
+    ("66.01", "Asia/Jakarta"), ("61.01", "Asia/Jakarta"), ("65.01", "Asia/Makassar"),
+])
+def test_timezone_default_follows_kemendagri_island_groups(rendered_answers, code, timezone):
+    """Codes of provinces split off later (97, ...) keep their island group's zone."""
+    region_type = "provinsi" if "." not in code else "kota"
+    answers = rendered_answers({"region_type": region_type, "region_code": code})
+    assert answers["timezone"] == timezone
+
+
+def test_a_given_timezone_wins_over_the_province(rendered_answers):
+    answers = rendered_answers({"region_code": "95.01", "timezone": "WIB"})
+    assert answers["timezone"] == "WIB"
+    assert answers["__province_timezone"] == "Asia/Jayapura"
+
+
+@pytest.mark.parametrize(("answers", "expected"), [
+    ({"region_code": "72.03", "timezone": "Asia/Makassar", "__province_timezone": "Asia/Makassar"},
+     "Zona waktu: Asia/Makassar (WITA), zona provinsi 72 (kode wilayah 72.03)."),
+    ({"region_code": "91", "timezone": "wit", "__province_timezone": "Asia/Jayapura"},
+     "Zona waktu: Asia/Jayapura (WIT), zona provinsi 91 (kode wilayah 91)."),
+    ({"region_code": "95.01", "timezone": "WIB", "__province_timezone": "Asia/Jayapura"},
+     "Zona waktu: Asia/Jakarta (WIB). PERHATIAN: provinsi 95 (kode wilayah 95.01) memakai "
+     "Asia/Jayapura (WIT); bila salah, ubah [locale] timezone di region.toml."),
+    # Answers saved by a template older than the derivation: no claim about the province.
+    ({"region_code": "74.72", "timezone": "WITA"}, "Zona waktu: Asia/Makassar (WITA)."),
+])
+def test_timezone_summary(post_hook, answers, expected):
+    assert post_hook.timezone_summary(answers) == expected
+
+
+def test_next_steps_start_with_the_timezone(post_hook):
+    text = post_hook.next_steps({"region_slug": "donggala", "region_name": "Kabupaten Donggala",
+                                 "region_code": "72.03", "timezone": "Asia/Makassar",
+                                 "__province_timezone": "Asia/Makassar"})
+    assert text.index("Zona waktu: Asia/Makassar (WITA)") < text.index("Langkah berikutnya:")
+
+
+# --- template_checks.py: every answer checked before a folder exists ---------------------------
+
+
+@pytest.fixture(scope="session")
+def template_checks():
+    spec = importlib.util.spec_from_file_location("template_checks_under_test",
+                                                  ROOT / "template_checks.py")
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_check_answers_passes_good_answers(template_checks, capsys):
+    assert template_checks.check_answers(default_answers()) == ""
+    assert capsys.readouterr().err == ""
+
+
+@pytest.mark.parametrize(("bad", "line"), [
+    ({"region_type": "desa"},
+     'ERROR: region_type "desa" tidak valid: pilih salah satu: kabupaten, kota, provinsi\n'),
+    ({"database": "mysql"}, 'ERROR: database "mysql" tidak valid: pilih sqlite atau postgresql\n'),
+    ({"default_locale": "fr"},
+     'ERROR: default_locale "fr" tidak valid: pilih id (Bahasa Indonesia) atau en (English)\n'),
+])
+def test_check_answers_exits_with_one_line(template_checks, capsys, bad, line):
+    with pytest.raises(SystemExit) as exited:
+        template_checks.check_answers(default_answers() | bad)
+    assert exited.value.code == 1
+    assert capsys.readouterr().err == line
+
+
+def test_the_check_runs_after_the_last_question():
+    """``__answers_checked`` must see every answer: it comes after the last question."""
+    keys = [key for key in COOKIECUTTER_JSON if not key.startswith("_")]
+    order = list(COOKIECUTTER_JSON)
+    assert order.index("__answers_checked") > max(order.index(key) for key in keys)
+    assert order.index("__province_timezone") < order.index("timezone")
+    assert "template_checks.AnswerChecks" in COOKIECUTTER_JSON["_extensions"]

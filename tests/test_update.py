@@ -25,7 +25,14 @@ from contextlib import closing
 from pathlib import Path
 
 import pytest
-from conftest import ROOT, TEMPLATE_DIR, bake_ok, make_template_snapshot, read_text_or_none
+from conftest import (
+    ROOT,
+    TEMPLATE_DIR,
+    TEMPLATE_PARTS,
+    bake_ok,
+    make_template_snapshot,
+    read_text_or_none,
+)
 
 GIT_ENV = {
     "GIT_AUTHOR_NAME": "Template Test",
@@ -102,6 +109,30 @@ def test_cruft_create_then_update_keeps_what_the_region_owns(template_repo: Path
     run([*cruft, "check"], region, home)
 
 
+@pytest.mark.parametrize(("extra_context", "line_start"), [
+    ('{"region_type": "desa"}', 'ERROR: region_type "desa" tidak valid: '),
+    ('{"database": "mysql"}', 'ERROR: database "mysql" tidak valid: '),
+    ('{"region_name": ""}', 'ERROR: region_name "" tidak valid: '),
+    ('{"region_code": "7472", "region_type": "kota"}', 'ERROR: region_code "7472" tidak valid: '),
+])
+def test_cruft_create_refuses_a_bad_answer_in_one_line(template_repo: Path, tmp_path: Path,
+                                                       extra_context: str, line_start: str):
+    """cruft showed a failing hook as a 100-line traceback panel."""
+    out = tmp_path / "regions"
+    out.mkdir()
+    result = subprocess.run(
+        [sys.executable, "-m", "cruft", "create", "--no-input", "--output-dir", str(out),
+         "--extra-context", extra_context, str(template_repo)],
+        cwd=tmp_path, env={**os.environ, **GIT_ENV, "HOME": str(tmp_path)},
+        capture_output=True, text=True, timeout=300, check=False,
+    )
+    assert result.returncode == 1
+    assert result.stdout == ""
+    assert len(result.stderr.splitlines()) == 1, result.stderr
+    assert result.stderr.startswith(line_start)
+    assert list(out.iterdir()) == []
+
+
 # --- the record of the core's files (.eoffice-core.json) -------------------------------------
 
 
@@ -154,7 +185,6 @@ FIRST_RELEASE = "a62cc0e27c629c3c0b7124b16e1f5193136b2916"
 REGION_ANSWERS = {"region_name": "Kota Bau-Bau", "region_type": "kota", "region_code": "74.72",
                   "timezone": "WITA"}
 SLUG = "kota-bau-bau"
-TEMPLATE_PARTS = ("cookiecutter.json", "hooks", "{{cookiecutter.region_slug}}")
 # Owned by the region (the template's [tool.cruft] skip list) or made at run time.
 REGION_OWNED = ("local", "instance", "region.toml", ".env", ".cruft.json", ".git")
 DEMO_LOGIN = {"username": "admin", "password": "demo-eoffice1"}

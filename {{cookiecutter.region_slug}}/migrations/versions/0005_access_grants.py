@@ -192,11 +192,12 @@ def _closure(rows):
 
 
 def _fill(bind):
+    # The table names come from the literal pairs below, never from data.
     for nodes, paths in (("positions", "position_paths"), ("units", "unit_paths")):
-        rows = bind.execute(sa.text(f"SELECT id, parent_id FROM {nodes}")).all()
+        rows = bind.execute(sa.text(f"SELECT id, parent_id FROM {nodes}")).all()  # nosec B608
         pairs = [{"a": a, "d": d, "n": n} for a, d, n in sorted(_closure(rows))]
         if pairs:
-            bind.execute(sa.text(f"INSERT INTO {paths} (ancestor_id, descendant_id, depth) "
+            bind.execute(sa.text(f"INSERT INTO {paths} (ancestor_id, descendant_id, depth) "  # nosec B608
                                  "VALUES (:a, :d, :n)"), pairs)
     if bind.dialect.name == "sqlite":
         days = "CAST(julianday(l.received_date) - 2440587.5 AS INTEGER)"
