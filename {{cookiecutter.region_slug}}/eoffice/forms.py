@@ -1,4 +1,7 @@
-"""Form fields shared by every feature.
+"""The base form and the form fields shared by every feature.
+
+Every form derives from ``Form``: it refuses control characters in any submitted
+text with a message on the field (eoffice/inputs.py says why).
 
 WTForms 3.3 deprecates ``(value, label)`` tuples as choices in favour of
 ``SelectChoice``; these fields accept either and hand WTForms the new form, so
@@ -8,6 +11,10 @@ feature code can keep writing plain tuples.
 from __future__ import annotations
 
 import wtforms
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+
+from eoffice.inputs import CONTROL_MESSAGE, DB_INT_MAX, has_control_characters
 
 try:
     from wtforms.fields.choices import SelectChoice
@@ -48,3 +55,29 @@ class RadioField(_ChoicesMixin, wtforms.RadioField):
 class MultiCheckboxField(SelectMultipleField):
     widget = wtforms.widgets.ListWidget(prefix_label=False)
     option_widget = wtforms.widgets.CheckboxInput()
+
+
+class Form(FlaskForm):
+    """Base of every form of the app (and of local plugins, via the toolkit).
+
+    After the fields' own validators: a field whose submitted text holds NUL or another
+    control character gets an error and the form is invalid. Multi-line fields
+    (``TextAreaField``) may hold tab, newline and carriage return. Checked on the raw
+    submitted strings, whatever the field's type, so a select or date field is covered
+    too, and after ``Optional()`` (which would clear an earlier error). A whole
+    number beyond the database's integer is refused the same way.
+    """
+
+    def validate(self, extra_validators=None) -> bool:
+        valid = super().validate(extra_validators)
+        for field in self:
+            multiline = isinstance(field, wtforms.TextAreaField)
+            texts = [v for v in getattr(field, "raw_data", None) or () if isinstance(v, str)]
+            if any(has_control_characters(text, multiline=multiline) for text in texts):
+                field.errors = [*field.errors, str(CONTROL_MESSAGE)]
+                valid = False
+            if isinstance(field, wtforms.IntegerField) and isinstance(field.data, int) \
+                    and not -DB_INT_MAX - 1 <= field.data <= DB_INT_MAX:
+                field.errors = [*field.errors, str(_l("Too large a number."))]
+                valid = False
+        return valid

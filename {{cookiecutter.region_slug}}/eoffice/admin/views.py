@@ -12,6 +12,7 @@ from eoffice.admin.forms import UserForm
 from eoffice.auth import services as auth_services
 from eoffice.auth.models import User
 from eoffice.extensions import db
+from eoffice.inputs import page_arg
 from eoffice.security import ROLES, permission_required
 from eoffice.staff.nip import format_nip
 from eoffice.staff.services import staff_by_number
@@ -31,7 +32,7 @@ def users():
     q = (request.args.get("q") or "").strip()
     if q:
         query = query.where(sa.or_(User.username.ilike(f"%{q}%"), User.full_name.ilike(f"%{q}%")))
-    page = db.paginate(query, per_page=rows_per_page(), max_per_page=100)
+    page = db.paginate(query, page=page_arg(), per_page=rows_per_page(), max_per_page=100)
     return render_template("admin/users.html", page=page, q=q, role_labels=ROLE_LABELS)
 
 
@@ -99,6 +100,6 @@ def audit_log():
     action = (request.args.get("action") or "").strip()
     if action:
         query = query.where(audit.AuditEvent.action.like(f"{action}%"))
-    page = db.paginate(query, per_page=rows_per_page(), max_per_page=200)
+    page = db.paginate(query, page=page_arg(), per_page=rows_per_page(), max_per_page=200)
     chain = audit.verify_chain() if request.args.get("verify") == "1" else None
     return render_template("admin/audit.html", page=page, action=action, chain=chain)

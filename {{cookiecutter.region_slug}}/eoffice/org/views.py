@@ -5,6 +5,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from eoffice.extensions import db
+from eoffice.inputs import int_arg
 from eoffice.org import bp, services
 from eoffice.org.forms import PositionForm, UnitForm
 from eoffice.org.models import Position, Unit
@@ -35,7 +36,7 @@ def edit_unit(unit_id: int | None = None):
     unit = _get(Unit, unit_id) if unit_id else None
     form = UnitForm(obj=unit)
     if unit is None and request.method == "GET":
-        form.parent_id.data = request.args.get("induk", type=int)
+        form.parent_id.data = int_arg("induk")
     form.parent_id.choices = [(None, _("(top level)"))] + [
         (i, n) for i, n in services.unit_choices(include_inactive=True)
         if unit is None or i != unit.id]
@@ -63,7 +64,7 @@ def edit_position(position_id: int | None = None):
     form = PositionForm(obj=position)
     if request.method == "GET":
         if position is None:
-            form.unit_id.data = request.args.get("unit", type=int)
+            form.unit_id.data = int_arg("unit")
         elif position.holder:
             form.holder.data = format_nip(position.holder.id_number)
     form.unit_id.choices = services.unit_choices()

@@ -3,6 +3,7 @@ from __future__ import annotations
 from flask import abort, render_template, request
 from flask_login import current_user, login_required
 
+from eoffice.inputs import page_arg
 from eoffice.search import bp, services
 from eoffice.search.index import sources
 from eoffice.search.text import parse
@@ -21,7 +22,7 @@ def index():
     kind = request.args.get("jenis") if request.args.get("jenis") in kinds else ""
     per_page = 20
     last_page = max(1, services.NARROW // per_page)
-    page = request.args.get("page", 1, type=int) or 1
+    page = page_arg()
     page = min(max(page, 1), last_page)
     query = parse(text)
     results = None
