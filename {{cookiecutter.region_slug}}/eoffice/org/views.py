@@ -62,11 +62,13 @@ def edit_unit(unit_id: int | None = None):
 def edit_position(position_id: int | None = None):
     position = _get(Position, position_id) if position_id else None
     form = PositionForm(obj=position)
-    if request.method == "GET":
-        if position is None:
-            form.unit_id.data = int_arg("unit")
-        elif position.holder:
-            form.holder.data = format_nip(position.holder.id_number)
+    if request.method == "GET" and position is None:
+        form.unit_id.data = int_arg("unit")
+    if position is not None and position.holder and \
+            (request.method == "GET" or not form.holder.raw_data):
+        # The field is the holder's number, the model's ``holder`` a Staff: a form sent
+        # without the field kept the object (a 500 on .strip()); it keeps the holder.
+        form.holder.data = format_nip(position.holder.id_number)
     form.unit_id.choices = services.unit_choices()
     form.parent_id.choices = [(None, _("(none)"))] + [
         (i, n) for i, n in services.position_choices()
