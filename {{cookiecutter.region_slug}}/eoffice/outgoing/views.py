@@ -12,7 +12,7 @@ from eoffice import files, paging
 from eoffice.archive import services as archive_services
 from eoffice.exchange import services as exchange_services
 from eoffice.extensions import db
-from eoffice.inputs import int_arg
+from eoffice.inputs import bounded_int, int_arg
 from eoffice.letters.services import today_local
 from eoffice.org.services import position_choices
 from eoffice.outgoing import bp, services, verify_bp
@@ -281,8 +281,8 @@ def send(letter_id: int):
     NoteForm().validate_on_submit()  # CSRF is checked by CSRFProtect for every POST
     dispatches = []
     for key, value in request.form.items():
-        if key.startswith("method_") and key[7:].isdigit():
-            rid = int(key[7:])
+        rid = bounded_int(key[7:]) if key.startswith("method_") else None
+        if rid is not None:
             try:
                 date = dt.date.fromisoformat(request.form.get(f"date_{rid}", ""))
             except ValueError:
