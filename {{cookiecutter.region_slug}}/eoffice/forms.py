@@ -68,14 +68,28 @@ class Form(FlaskForm):
     number beyond the database's integer is refused the same way.
     """
 
-    def validate(self, extra_validators=None) -> bool:
-        valid = super().validate(extra_validators)
+    def unsafe_fields(self) -> list:
+        """The fields whose submitted text holds a character no field may store."""
+        unsafe = []
         for field in self:
             multiline = isinstance(field, wtforms.TextAreaField)
             texts = [v for v in getattr(field, "raw_data", None) or () if isinstance(v, str)]
             if any(has_control_characters(text, multiline=multiline) for text in texts):
-                field.errors = [*field.errors, str(CONTROL_MESSAGE)]
-                valid = False
+                unsafe.append(field)
+        return unsafe
+
+    def leave_out_unsafe(self) -> None:
+        """For a GET filter form, after ``validate``: the fields with such text are left
+        out of the filter (their message stays), as if they were empty."""
+        for field in self.unsafe_fields():
+            field.data = None
+
+    def validate(self, extra_validators=None) -> bool:
+        valid = super().validate(extra_validators)
+        for field in self.unsafe_fields():
+            field.errors = [*field.errors, str(CONTROL_MESSAGE)]
+            valid = False
+        for field in self:
             if isinstance(field, wtforms.IntegerField) and isinstance(field.data, int) \
                     and not -DB_INT_MAX - 1 <= field.data <= DB_INT_MAX:
                 field.errors = [*field.errors, str(_l("Too large a number."))]

@@ -8,8 +8,9 @@ the parser can take. Out-of-range input is a clear 4xx answer, never a 500.
   arguments are read with ``int_arg`` / ``page_arg``, which treat a value outside the
   range as absent.
 - **Text.** NUL and the other control characters are refused wherever text comes in:
-  in query strings and path segments (``refuse_control_characters``, a 400 page),
-  in forms (``eoffice.forms.Form`` puts a message on the field), in the API's JSON
+  in forms, GET filter forms included (``eoffice.forms.Form`` puts a message on the
+  field), in other query arguments (``text_arg``: the search shows a message, an
+  admin's list filter ignores it), in the API's JSON and query arguments
   (``api.services.Fields``) and in imported rows (``staff.services.clean_staff``).
   Multi-line fields (``<textarea>``) may hold tab, newline and carriage return.
   PostgreSQL cannot store NUL at all (psycopg raises), and SQLite would store it as
@@ -130,20 +131,16 @@ def without_control_characters(text: str, *, multiline: bool = True) -> str:
 class UnsafeText(BadRequest):
     """Text with NUL reached the database layer: refused before the statement runs."""
 
-    description = str(CONTROL_MESSAGE)
-
     def __init__(self):
         super().__init__(str(CONTROL_MESSAGE))
 
 
-def refuse_control_characters() -> None:
-    """``before_request``: a query string or path segment with a control character is a
-    400 with a plain message (they come from tampered links, never from our pages)."""
-    values = [*request.args.keys(), *request.args.values()]
-    values += [v for v in (request.view_args or {}).values() if isinstance(v, str)]
-    if any(has_control_characters(value) for value in values):
-        raise BadRequest(str(_l("The address contains a control character (such as NUL) "
-                                "that is not allowed.")))
+def text_arg(name: str, max_length: int = 200) -> str | None:
+    """A text query argument outside a form (a search box), stripped and cut to
+    ``max_length``; None when it holds a control character (the view says so or treats
+    it as absent), "" when absent."""
+    text = (request.args.get(name) or "")[:max_length]
+    return None if has_control_characters(text) else text.strip()
 
 
 def _strings(parameters) -> list:
@@ -232,7 +229,6 @@ def init_app(app: Flask) -> None:
     added) and before any other ``before_request`` function."""
     app.url_map.converters["int"] = BoundedIntConverter
     app.request_class = Request
-    app.before_request(refuse_control_characters)
     app.before_request(limit_json_body)
 
 

@@ -12,7 +12,7 @@ from eoffice.admin.forms import UserForm
 from eoffice.auth import services as auth_services
 from eoffice.auth.models import User
 from eoffice.extensions import db
-from eoffice.inputs import page_arg
+from eoffice.inputs import page_arg, text_arg
 from eoffice.security import ROLES, permission_required
 from eoffice.staff.nip import format_nip
 from eoffice.staff.services import staff_by_number
@@ -29,7 +29,7 @@ ROLE_LABELS = {"admin": lazy_pgettext("user role", "Administrator"),
 @permission_required("users.manage")
 def users():
     query = sa.select(User).order_by(User.username)
-    q = (request.args.get("q") or "").strip()
+    q = text_arg("q") or ""  # a control character (a tampered link): no filter
     if q:
         query = query.where(sa.or_(User.username.ilike(f"%{q}%"), User.full_name.ilike(f"%{q}%")))
     page = db.paginate(query, page=page_arg(), per_page=rows_per_page(), max_per_page=100)
@@ -97,7 +97,7 @@ def _update_user(user: User, form: UserForm, staff) -> None:
 @permission_required("audit.view")
 def audit_log():
     query = sa.select(audit.AuditEvent).order_by(audit.AuditEvent.id.desc())
-    action = (request.args.get("action") or "").strip()
+    action = text_arg("action", 100) or ""
     if action:
         query = query.where(audit.AuditEvent.action.like(f"{action}%"))
     page = db.paginate(query, page=page_arg(), per_page=rows_per_page(), max_per_page=200)

@@ -46,6 +46,7 @@ def _filter_form() -> StaffFilterForm:
     form.unit_id.choices = [("", _("All units"))] + [(str(i), n) for i, n in unit_choices()]
     form.golongan_code.choices = [("", _("All"))] + services.golongan_choices()
     form.validate()
+    form.leave_out_unsafe()  # a control character: that filter is left out, with its message
     return form
 
 
