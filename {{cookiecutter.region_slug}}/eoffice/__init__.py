@@ -45,9 +45,9 @@ def register_config(app: Flask, config: dict | None) -> None:
 
 
 def register_inputs(app: Flask) -> None:
-    """Bounded ids in URLs, no control characters, JSON of limited size and depth
-    (eoffice/inputs.py). First, so the URL rules of every blueprint get the bounded
-    ``int`` converter and junk is refused before anything else reads the request."""
+    """Bounded ids in URLs and JSON of limited size and depth (eoffice/inputs.py).
+    First, so the URL rules of every blueprint get the bounded ``int`` converter and a
+    JSON body's limit is set before anything reads it."""
     from eoffice import inputs
 
     inputs.init_app(app)

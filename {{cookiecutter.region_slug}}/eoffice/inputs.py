@@ -226,7 +226,7 @@ def limit_json_body() -> None:
 
 def init_app(app: Flask) -> None:
     """Before any blueprint is registered (a URL rule takes its converter when it is
-    added) and before any other ``before_request`` function."""
+    added) and before any other ``before_request`` function (which might read the body)."""
     app.url_map.converters["int"] = BoundedIntConverter
     app.request_class = Request
     app.before_request(limit_json_body)
