@@ -23,6 +23,7 @@ def create_app(config: dict | None = None) -> Flask:
         instance_path = str(config["INSTANCE_PATH"])
     app = Flask(__name__, instance_path=instance_path, instance_relative_config=True)
     register_config(app, config)
+    register_inputs(app)
     register_extensions(app)
     register_plugins(app)
     register_blueprints(app)
@@ -43,12 +44,24 @@ def register_config(app: Flask, config: dict | None) -> None:
     app.config.setdefault("UPLOAD_FOLDER", str(Path(app.instance_path) / "files"))
 
 
+def register_inputs(app: Flask) -> None:
+    """Bounded ids in URLs and JSON of limited size and depth (eoffice/inputs.py).
+    First, so the URL rules of every blueprint get the bounded ``int`` converter and a
+    JSON body's limit is set before anything reads it."""
+    from eoffice import inputs
+
+    inputs.init_app(app)
+
+
 def register_extensions(app: Flask) -> None:
     from eoffice import i18n, models  # noqa: F401 - every model registered on the metadata
     from eoffice.auth import sessions
     from eoffice.extensions import babel, bootstrap, compress, csrf, db, login_manager, migrate
 
     db.init_app(app)
+    from eoffice.inputs import guard_database
+
+    guard_database(app)
     migrate.init_app(app, db, directory=str(REGION_ROOT / "migrations"))
     from eoffice.maintenance.schema import normalise_version_locations
 
@@ -167,9 +180,8 @@ def register_error_handlers(app: Flask) -> None:
 
 
 def register_security_headers(app: Flask) -> None:
-    @app.after_request
-    def _headers(response):
-        response.headers.setdefault("X-Content-Type-Options", "nosniff")
-        response.headers.setdefault("X-Frame-Options", "SAMEORIGIN")
-        response.headers.setdefault("Referrer-Policy", "same-origin")
-        return response
+    """Content-Security-Policy, Cache-Control: no-store and the other security headers
+    (eoffice/headers.py)."""
+    from eoffice import headers
+
+    headers.init_app(app)

@@ -195,6 +195,11 @@ OPTIONS: tuple[Option, ...] = (
            toml="security.secure_cookies", env="EOFFICE_SECURE_COOKIES"),
     Option("API_MAX_PER_PAGE", 100, int, "Largest page an API list returns (?per_page=).",
            toml="api.max_per_page"),
+    Option("JSON_MAX_BYTES", 40 * 1024 * 1024, int,
+           "Largest JSON body (API, letter exchange), in bytes; files in it are base64.",
+           toml="api.max_json_bytes"),
+    Option("JSON_MAX_DEPTH", 32, int, "Deepest nesting of lists and objects a JSON body may have.",
+           toml="api.max_json_depth"),
     Option("EXCHANGE_KEY_FILE", "exchange_ed25519.pem", str,
            "This app's private Ed25519 key for letter exchange, relative to instance/ "
            "(made on first need, mode 0600).", toml="exchange.key_file",

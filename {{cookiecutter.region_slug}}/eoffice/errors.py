@@ -9,6 +9,7 @@ from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
 from eoffice.extensions import db
+from eoffice.inputs import JSON_ENDPOINTS, UnsafeText
 
 # Machine clients (the REST API, other regions' apps) get errors as JSON, never a page.
 JSON_PREFIXES = ("/api/v1/", "/exchange/v1/")
@@ -63,10 +64,22 @@ def init_app(app: Flask) -> None:
                                message=_("The page was open too long or was sent twice. "
                                          "Go back, reload the page and try again.")), 400
 
+    @app.errorhandler(UnsafeText)
+    def _unsafe_text(error: UnsafeText):
+        # Refused as a statement was about to run: the session's work is void.
+        db.session.rollback()
+        if request.path.startswith(JSON_PREFIXES):
+            return _json_error(400, error.description)
+        return render_template("error.html", code=400, title=_("Bad request"),
+                               message=error.description), 400
+
     @app.errorhandler(RequestEntityTooLarge)
     def _too_large(error):
-        limit = app.config["MAX_CONTENT_LENGTH"] // (1024 * 1024)
+        # This request's own limit: JSON bodies have a smaller one (eoffice/inputs.py).
+        limit = (request.max_content_length or app.config["MAX_CONTENT_LENGTH"]) // (1024 * 1024)
         if request.path.startswith(JSON_PREFIXES):
+            if request.is_json or request.endpoint in JSON_ENDPOINTS:
+                return _json_error(413, _("A JSON body may be at most %(n)d MB.", n=limit))
             return _json_error(413, _("Uploads may be at most %(n)d MB.", n=limit))
         return render_template("error.html", code=413, title=_("File too large"),
                                message=_("Uploads may be at most %(n)d MB.", n=limit)), 413

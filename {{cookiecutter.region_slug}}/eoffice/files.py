@@ -30,6 +30,7 @@ from sqlalchemy.orm import Mapped, Session, SessionTransaction, mapped_column
 
 from eoffice.db import utcnow
 from eoffice.extensions import db
+from eoffice.inputs import without_control_characters
 
 # kind -> (mimetype, extension)
 KINDS = {
@@ -129,7 +130,10 @@ class CheckedUpload:
 def check_upload(filename: str, data: bytes, allowed: tuple[str, ...] = DOCUMENT_KINDS,
                  ) -> CheckedUpload:
     """Check size and content type; raise FileRejected with a clear message."""
-    name = os.path.basename(filename or "berkas")[:200] or "berkas"
+    # The name is the browser's (or an API client's): shown and stored, so no control
+    # characters (eoffice/inputs.py); nobody to ask, so they are dropped.
+    name = without_control_characters(os.path.basename(filename or "berkas"),
+                                      multiline=False)[:200] or "berkas"
     limit = current_app.config["FILE_MAX_BYTES"]
     if not data:
         raise FileRejected(str(_l("%(f)s is empty.", f=name)))

@@ -39,7 +39,8 @@ def pdf_text(path: Path) -> str | None:
         return None
     if result.returncode != 0:
         return None
-    return result.stdout.decode("utf-8", "replace")[:MAX_TEXT]
+    # NUL can come out of odd fonts; PostgreSQL cannot store it (eoffice/inputs.py).
+    return result.stdout.decode("utf-8", "replace").replace("\x00", "")[:MAX_TEXT]
 
 
 def ocr_text(path: Path, kind: str) -> str | None:
@@ -72,7 +73,7 @@ def ocr_text(path: Path, kind: str) -> str | None:
                 return None
             if result.returncode != 0:
                 return None
-            parts.append(result.stdout.decode("utf-8", "replace"))
+            parts.append(result.stdout.decode("utf-8", "replace").replace("\x00", ""))
     return "\n".join(parts)[:MAX_TEXT]
 
 

@@ -6,7 +6,7 @@ import datetime as dt
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
-from flask import Flask, current_app, request, url_for
+from flask import Flask, current_app, url_for
 from flask_babel import format_date, format_datetime
 from flask_login import current_user
 
@@ -56,7 +56,9 @@ class DashboardCard:
 
 def rows_per_page() -> int:
     """Rows per page of a list: ``?per_page=`` or the configured PER_PAGE."""
-    return request.args.get("per_page", type=int) or current_app.config["PER_PAGE"]
+    from eoffice.inputs import int_arg
+
+    return int_arg("per_page", maximum=1000) or current_app.config["PER_PAGE"]
 
 
 def nav_items(user) -> list[NavItem]:

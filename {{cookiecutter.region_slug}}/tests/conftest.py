@@ -10,6 +10,7 @@ from hypothesis import settings
 from hypothesis.configuration import set_hypothesis_home_dir
 
 from eoffice.config import REGION_ROOT
+from tests.hostile import as_chief, chief, chief_token  # noqa: F401 - shared fixtures
 
 pytest_plugins = ["eoffice.testing.pytest_plugin"]
 

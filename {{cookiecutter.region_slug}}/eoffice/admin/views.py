@@ -13,6 +13,7 @@ from eoffice.auth import services as auth_services
 from eoffice.auth import sessions
 from eoffice.auth.models import User
 from eoffice.extensions import db
+from eoffice.inputs import page_arg, text_arg
 from eoffice.maintenance.chain import read_anchors
 from eoffice.security import ROLES, permission_required
 from eoffice.staff.nip import format_nip
@@ -30,10 +31,10 @@ ROLE_LABELS = {"admin": lazy_pgettext("user role", "Administrator"),
 @permission_required("users.manage")
 def users():
     query = sa.select(User).order_by(User.username)
-    q = (request.args.get("q") or "").strip()
+    q = text_arg("q") or ""  # a control character (a tampered link): no filter
     if q:
         query = query.where(sa.or_(User.username.ilike(f"%{q}%"), User.full_name.ilike(f"%{q}%")))
-    page = db.paginate(query, per_page=rows_per_page(), max_per_page=100)
+    page = db.paginate(query, page=page_arg(), per_page=rows_per_page(), max_per_page=100)
     return render_template("admin/users.html", page=page, q=q, role_labels=ROLE_LABELS)
 
 
@@ -117,9 +118,9 @@ def end_user_sessions(user_id: int):
 @permission_required("audit.view")
 def audit_log():
     query = sa.select(audit.AuditEvent).order_by(audit.AuditEvent.id.desc())
-    action = (request.args.get("action") or "").strip()
+    action = text_arg("action", 100) or ""
     if action:
         query = query.where(audit.AuditEvent.action.like(f"{action}%"))
-    page = db.paginate(query, per_page=rows_per_page(), max_per_page=200)
+    page = db.paginate(query, page=page_arg(), per_page=rows_per_page(), max_per_page=200)
     chain = audit.verify_chain(read_anchors()) if request.args.get("verify") == "1" else None
     return render_template("admin/audit.html", page=page, action=action, chain=chain)

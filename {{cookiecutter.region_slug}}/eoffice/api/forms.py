@@ -1,12 +1,11 @@
 import datetime as dt
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import DateField, StringField
 from wtforms.validators import DataRequired, Length, Optional
 
 from eoffice.api.models import SCOPES
-from eoffice.forms import MultiCheckboxField
+from eoffice.forms import Form, MultiCheckboxField
 
 SCOPE_LABELS = {
     "letters:read": _l("Read incoming letters (B and T only)"),
@@ -17,7 +16,7 @@ SCOPE_LABELS = {
 }
 
 
-class _TokenForm(FlaskForm):
+class _TokenForm(Form):
     name = StringField(_l("Name (what uses the token)"), validators=[DataRequired(),
                                                                      Length(max=100)])
     expires_on = DateField(_l("Valid until (optional)"), validators=[Optional()])

@@ -249,8 +249,9 @@ def keyset_paging() -> list[dict]:
 
 
 def text_query(name: str, description: str, max_length: int = 100) -> dict:
-    return query(name, {"type": "string", "maxLength": max_length, "pattern": "^[^\\x00]*$"},
-                 description)
+    # No control characters (eoffice/inputs.py): a query argument with one is a 400.
+    return query(name, {"type": "string", "maxLength": max_length,
+                        "pattern": "^[^\\x00-\\x1f\\x7f-\\x9f]*$"}, description)
 
 
 def enum_query(name: str, values, description: str) -> dict:

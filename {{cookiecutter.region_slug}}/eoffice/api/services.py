@@ -21,6 +21,7 @@ from eoffice.api.models import SCOPES, ApiToken
 from eoffice.auth.models import User
 from eoffice.db import utcnow
 from eoffice.extensions import db
+from eoffice.inputs import CONTROL_MESSAGE, has_control_characters
 from eoffice.security import can
 
 TOKEN_PREFIX = "eo_"  # noqa: S105 - a marker, not a secret
@@ -215,7 +216,9 @@ class Fields:
         return False
 
     def text(self, name: str, *, required: bool = False, max_length: int = 500,
-             default: str = "") -> str:
+             default: str = "", multiline: bool = False) -> str:
+        """A string; control characters are refused (tab, newline and CR allowed in a
+        ``multiline`` one), as in the forms (eoffice/inputs.py)."""
         value = self.data.get(name)
         if value is None or value == "":
             self._missing(name, required)
@@ -231,8 +234,8 @@ class Fields:
         except UnicodeEncodeError:
             self.invalid[name] = str(_l("Must be valid text (UTF-8)."))
             return default
-        if "\x00" in value:
-            self.invalid[name] = str(_l("Must not contain NUL characters."))
+        if has_control_characters(value, multiline=multiline):
+            self.invalid[name] = str(CONTROL_MESSAGE)
             return default
         return value
 

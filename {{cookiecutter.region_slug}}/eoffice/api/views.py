@@ -89,7 +89,9 @@ def _conditional(response):
     response.headers["Vary"] = "Authorization"
     if request.method == "GET" and response.status_code == 200 and \
             response.mimetype == "application/json":
-        response.headers["Cache-Control"] = "private, no-cache"
+        # Not kept by browsers or proxies (eoffice/headers.py); a client that keeps its
+        # own copy may still ask again with If-None-Match.
+        response.headers["Cache-Control"] = "private, no-store"
         response.add_etag()
         response.make_conditional(request)
     return response
@@ -230,7 +232,7 @@ def letter_create():
         letter_date=fields.date("letter_date", required=True),
         received_date=fields.date("received_date", required=True),
         subject=fields.text("subject", required=True, max_length=500),
-        summary=fields.text("summary", max_length=5000),
+        summary=fields.text("summary", max_length=5000, multiline=True),
         classification_id=fields.integer("classification_id", minimum=1, maximum=2**31 - 1),
         security=fields.choice("security", SECURITY_LEVELS, default="B"),
         speed=fields.choice("speed", SPEED_LEVELS, default="biasa"),
@@ -265,7 +267,7 @@ def _disposition_input(fields: Fields):
 
     data = DispositionInput(to_positions=fields.int_list("to_positions"),
                             instruction_ids=fields.int_list("instruction_ids"),
-                            note=fields.text("note", max_length=5000),
+                            note=fields.text("note", max_length=5000, multiline=True),
                             due_date=fields.date("due_date"))
     fields.check()
     return data
@@ -325,7 +327,7 @@ def disposition_report(recipient_id: int):
     require("letters.view")
     recipient = _my_recipient(recipient_id)
     fields = Fields(services.json_object())
-    text = fields.text("report", required=True, max_length=10000)
+    text = fields.text("report", required=True, max_length=10000, multiline=True)
     done = fields.boolean("done", default=True)
     fields.check()
     try:

@@ -1,12 +1,11 @@
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, IntegerField, StringField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
-from eoffice.forms import SelectField
+from eoffice.forms import Form, SelectField
 
 
-class ClassificationForm(FlaskForm):
+class ClassificationForm(Form):
     code = StringField(_l("Code"), validators=[DataRequired(), Length(max=32)],
                        description=_l("Dotted: 000, 000.1, 000.1.2"))
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=255)])

@@ -1,12 +1,11 @@
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
-from eoffice.forms import SelectMultipleField
+from eoffice.forms import Form, SelectMultipleField
 
 
-class PeerForm(FlaskForm):
+class PeerForm(Form):
     name = StringField(_l("Name of the region"), validators=[DataRequired(), Length(max=200)],
                        description=_l("e.g. Kota Bau-Bau"))
     agency = StringField(_l("Agency"), validators=[Optional(), Length(max=255)],
@@ -25,11 +24,11 @@ class PeerForm(FlaskForm):
                           validators=[Optional(), Length(max=2000)])
 
 
-class AcceptForm(FlaskForm):
+class AcceptForm(Form):
     to_positions = SelectMultipleField(_l("Addressed to (positions)"), choices=[], coerce=int)
     cc_positions = SelectMultipleField(_l("Copies (tembusan)"), choices=[], coerce=int)
 
 
-class RejectForm(FlaskForm):
+class RejectForm(Form):
     reason = TextAreaField(_l("Reason for rejecting (the sender sees it)"),
                            validators=[DataRequired(), Length(max=2000)])

@@ -42,6 +42,7 @@ from typing import Any
 from flask import current_app
 
 from eoffice.exchange import keys
+from eoffice.inputs import has_control_characters
 
 VERSION = 1
 ENDPOINT_PATH = "/exchange/v1/messages"
@@ -127,7 +128,7 @@ def _text(part: dict, key: str, limit: int, errors: dict, required: bool = True)
     if value is None and not required:
         return ""
     if not isinstance(value, str) or (required and not value.strip()) or len(value) > limit \
-            or "\x00" in value:
+            or has_control_characters(value, multiline=True):
         errors[f"letter.{key}"] = f"text of 1 to {limit} characters"
         return ""
     return value.strip()

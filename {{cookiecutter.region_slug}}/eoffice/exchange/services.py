@@ -15,7 +15,6 @@ import binascii
 import datetime as dt
 import hashlib
 import ipaddress
-import json
 import logging
 import urllib.error
 import urllib.request
@@ -38,6 +37,7 @@ from eoffice.exchange.models import (
     ReceivedRequest,
 )
 from eoffice.extensions import db
+from eoffice.inputs import JsonTooDeep, load_json
 
 log = logging.getLogger(__name__)
 
@@ -183,8 +183,8 @@ def http_post(url: str, body: bytes, headers: dict[str, str], timeout: float) ->
         reason = getattr(exc, "reason", exc)
         return Answer(0, error=f"{type(exc).__name__}: {reason}"[:500])
     try:
-        parsed = json.loads(data or b"{}")
-    except ValueError:
+        parsed = load_json(data or b"{}")
+    except ValueError:  # JsonTooDeep included
         parsed = {}
     parsed = parsed if isinstance(parsed, dict) else {}
     error = "" if 200 <= status < 300 else \
@@ -437,7 +437,10 @@ def receive(body: bytes, headers) -> Outcome:
         log.warning("exchange: bad signature from %s", peer.name)
         return refuse(401, "bad_signature", "The signature does not match the body.")
     try:
-        payload = json.loads(body)
+        payload = load_json(body)
+    except JsonTooDeep:
+        depth = current_app.config["JSON_MAX_DEPTH"]
+        return refuse(400, "invalid_message", f"The JSON is nested more than {depth} levels deep.")
     except ValueError:
         return refuse(400, "invalid_message", "The body is not JSON.")
     problems = protocol.check_envelope(payload, key_id)

@@ -10,9 +10,11 @@ from eoffice.exchange import bp, endpoint_bp, keys, services
 from eoffice.exchange.forms import AcceptForm, PeerForm, RejectForm
 from eoffice.exchange.models import Delivery, InboundLetter, Peer
 from eoffice.extensions import csrf, db
+from eoffice.inputs import page_arg
 from eoffice.numbering import locks_itself
 from eoffice.org.services import position_choices
 from eoffice.security import can_receive_exchange, permission_required
+from eoffice.ui import rows_per_page
 
 ID = "int(min=1, max=2147483647)"
 
@@ -53,7 +55,8 @@ def _require_receiver() -> None:
 def inbox():
     _require_receiver()
     which = "decided" if request.args.get("tampil") == "selesai" else "awaiting"
-    page = db.paginate(services.inbox_query(which), max_per_page=100)
+    page = db.paginate(services.inbox_query(which), page=page_arg(), per_page=rows_per_page(),
+                       max_per_page=100)
     return render_template("exchange/inbox.html", page=page, which=which)
 
 
@@ -137,7 +140,8 @@ def inbound_pdf(inbound_id: int):
 @bp.route("/kiriman")
 @permission_required("outgoing.view")
 def deliveries():
-    page = db.paginate(services.visible_deliveries(current_user), max_per_page=100)
+    page = db.paginate(services.visible_deliveries(current_user), page=page_arg(),
+                       per_page=rows_per_page(), max_per_page=100)
     return render_template("exchange/deliveries.html", page=page)
 
 

@@ -1,10 +1,10 @@
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from flask_wtf.file import MultipleFileField
 from wtforms import BooleanField, DateField, IntegerField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
-from eoffice.forms import SelectField, SelectMultipleField
+from eoffice.forms import Form, SelectField, SelectMultipleField
+from eoffice.inputs import optional_id
 
 SECURITY_CHOICES = [
     ("B", _l("B - Biasa (ordinary)")), ("T", _l("T - Terbatas (limited)")),
@@ -18,11 +18,10 @@ STATUS_CHOICES = [("registered", _l("Registered")), ("filed", _l("Filed")),
                   ("cancelled", _l("Cancelled"))]
 
 
-def optional_int(value):
-    return int(value) if value not in (None, "", "None") else None
+optional_int = optional_id  # an id or None; anything else is "not a valid choice"
 
 
-class IncomingLetterForm(FlaskForm):
+class IncomingLetterForm(Form):
     sender = StringField(_l("Sender (agency or person)"),
                          validators=[DataRequired(), Length(max=255)])
     sender_number = StringField(_l("Sender's letter number"),
@@ -42,7 +41,7 @@ class IncomingLetterForm(FlaskForm):
     confirm_duplicate = BooleanField(_l("Yes, register it again"))
 
 
-class LetterFilterForm(FlaskForm):
+class LetterFilterForm(Form):
     class Meta:
         csrf = False
 
@@ -58,15 +57,15 @@ class LetterFilterForm(FlaskForm):
     queue = StringField(validators=[Optional(), Length(max=30)])
 
 
-class ReasonForm(FlaskForm):
+class ReasonForm(Form):
     reason = TextAreaField(_l("Reason"), validators=[DataRequired(), Length(max=2000)])
 
 
-class NoteForm(FlaskForm):
+class NoteForm(Form):
     note = TextAreaField(_l("Note"), validators=[Optional(), Length(max=2000)])
 
 
-class AgendaForm(FlaskForm):
+class AgendaForm(Form):
     class Meta:
         csrf = False
 

@@ -56,6 +56,7 @@ def index():
     for name in ("date_from", "date_to"):
         if getattr(form, name).errors:
             getattr(form, name).data = None
+    form.leave_out_unsafe()  # a control character: that filter is left out, with its message
     filters = _filters(form)
     page = services.letter_page(filters, current_user, cursor=paging.cursor_arg(),
                                 per_page=paging.per_page_arg())

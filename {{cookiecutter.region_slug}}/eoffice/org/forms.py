@@ -1,9 +1,9 @@
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, IntegerField, StringField
 from wtforms.validators import DataRequired, Length, Optional
 
-from eoffice.forms import SelectField
+from eoffice.forms import Form, SelectField
+from eoffice.inputs import optional_id
 
 UNIT_KIND_CHOICES = [("pemda", _l("Regional government")), ("opd", _l("OPD (agency)")),
                      ("sekretariat", _l("Sekretariat")), ("bidang", _l("Bidang")),
@@ -12,11 +12,10 @@ UNIT_KIND_CHOICES = [("pemda", _l("Regional government")), ("opd", _l("OPD (agen
                      ("lainnya", _l("Other"))]
 
 
-def _optional_int(value):
-    return int(value) if value not in (None, "", "None") else None
+_optional_int = optional_id
 
 
-class UnitForm(FlaskForm):
+class UnitForm(Form):
     code = StringField(_l("Unit code"), validators=[DataRequired(), Length(max=32)],
                        description=_l("Short code used in letter numbers, e.g. DISKOMINFO"))
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
@@ -26,7 +25,7 @@ class UnitForm(FlaskForm):
     active = BooleanField(_l("Active"), default=True)
 
 
-class PositionForm(FlaskForm):
+class PositionForm(Form):
     name = StringField(_l("Position name"), validators=[DataRequired(), Length(max=200)])
     unit_id = SelectField(_l("Unit"), choices=[], coerce=_optional_int,
                           validators=[DataRequired()])

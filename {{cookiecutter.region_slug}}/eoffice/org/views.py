@@ -5,6 +5,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from eoffice.extensions import db
+from eoffice.inputs import int_arg
 from eoffice.org import bp, services
 from eoffice.org.forms import PositionForm, UnitForm
 from eoffice.org.models import Position, Unit
@@ -35,7 +36,7 @@ def edit_unit(unit_id: int | None = None):
     unit = _get(Unit, unit_id) if unit_id else None
     form = UnitForm(obj=unit)
     if unit is None and request.method == "GET":
-        form.parent_id.data = request.args.get("induk", type=int)
+        form.parent_id.data = int_arg("induk")
     form.parent_id.choices = [(None, _("(top level)"))] + [
         (i, n) for i, n in services.unit_choices(include_inactive=True)
         if unit is None or i != unit.id]
@@ -61,11 +62,13 @@ def edit_unit(unit_id: int | None = None):
 def edit_position(position_id: int | None = None):
     position = _get(Position, position_id) if position_id else None
     form = PositionForm(obj=position)
-    if request.method == "GET":
-        if position is None:
-            form.unit_id.data = request.args.get("unit", type=int)
-        elif position.holder:
-            form.holder.data = format_nip(position.holder.id_number)
+    if request.method == "GET" and position is None:
+        form.unit_id.data = int_arg("unit")
+    if position is not None and position.holder and \
+            (request.method == "GET" or not form.holder.raw_data):
+        # The field is the holder's number, the model's ``holder`` a Staff: a form sent
+        # without the field kept the object (a 500 on .strip()); it keeps the holder.
+        form.holder.data = format_nip(position.holder.id_number)
     form.unit_id.choices = services.unit_choices()
     form.parent_id.choices = [(None, _("(none)"))] + [
         (i, n) for i, n in services.position_choices()

@@ -1,10 +1,9 @@
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from flask_wtf.file import MultipleFileField
 from wtforms import DateField, PasswordField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
-from eoffice.forms import SelectField, SelectMultipleField
+from eoffice.forms import Form, SelectField, SelectMultipleField
 from eoffice.letters.forms import SECURITY_CHOICES, SPEED_CHOICES, optional_int
 
 TYPE_CHOICES = [("biasa", _l("Surat (external letter)")), ("nota_dinas", _l("Nota dinas (memo)")),
@@ -14,7 +13,7 @@ TYPE_CHOICES = [("biasa", _l("Surat (external letter)")), ("nota_dinas", _l("Not
 CHAIN_SIZE = 4
 
 
-class DraftForm(FlaskForm):
+class DraftForm(Form):
     letter_type = SelectField(_l("Letter type"), choices=TYPE_CHOICES)
     subject = StringField(_l("Subject (hal)"), validators=[DataRequired(), Length(max=500)])
     classification_id = SelectField(_l("Classification"), choices=[], coerce=optional_int)
@@ -55,15 +54,15 @@ class DraftForm(FlaskForm):
                             for i in range(1, CHAIN_SIZE + 1)) if v]
 
 
-class NoteForm(FlaskForm):
+class NoteForm(Form):
     note = TextAreaField(_l("Note"), validators=[Optional(), Length(max=2000)])
 
 
-class SignForm(FlaskForm):
+class SignForm(Form):
     password = PasswordField(_l("Your password"), validators=[DataRequired()])
 
 
-class ExpeditionForm(FlaskForm):
+class ExpeditionForm(Form):
     class Meta:
         csrf = False
 

@@ -20,6 +20,7 @@ from eoffice import audit, files, numbering
 from eoffice.archive.models import Classification
 from eoffice.db import utcnow
 from eoffice.extensions import db
+from eoffice.inputs import CONTROL_MESSAGE, has_control_characters
 from eoffice.letters.models import RESTRICTED_LEVELS, SECURITY_LEVELS, SPEED_LEVELS
 from eoffice.org.models import Position
 from eoffice.outgoing.access import clerk_units
@@ -529,6 +530,8 @@ def send(letter: OutgoingLetter, dispatches: list[Dispatch], *, actor) -> list[i
         elif item.date > today_local() or (letter.signed_date and item.date < letter.signed_date):
             errors["dispatch"] = str(_l("The dispatch date must be between the signing date "
                                         "and today."))
+        elif has_control_characters(item.note):
+            errors["dispatch"] = str(CONTROL_MESSAGE)
     if errors:
         raise OutgoingError(errors)
     letter = _lock_letter(letter.id)

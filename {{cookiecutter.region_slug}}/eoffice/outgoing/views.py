@@ -12,6 +12,7 @@ from eoffice import files, paging
 from eoffice.archive import services as archive_services
 from eoffice.exchange import services as exchange_services
 from eoffice.extensions import db
+from eoffice.inputs import bounded_int, int_arg
 from eoffice.letters.services import today_local
 from eoffice.org.services import position_choices
 from eoffice.outgoing import bp, services, verify_bp
@@ -140,7 +141,7 @@ def _show_errors(form: DraftForm, errors: dict) -> None:
 def create():
     form = _draft_form()
     reply_to = None
-    reply_id = request.args.get("balas", type=int)
+    reply_id = int_arg("balas")
     if reply_id:
         from eoffice.letters.models import IncomingLetter
 
@@ -280,8 +281,8 @@ def send(letter_id: int):
     NoteForm().validate_on_submit()  # CSRF is checked by CSRFProtect for every POST
     dispatches = []
     for key, value in request.form.items():
-        if key.startswith("method_") and key[7:].isdigit():
-            rid = int(key[7:])
+        rid = bounded_int(key[7:]) if key.startswith("method_") else None
+        if rid is not None:
             try:
                 date = dt.date.fromisoformat(request.form.get(f"date_{rid}", ""))
             except ValueError:
@@ -349,8 +350,8 @@ def attachment(letter_id: int, attachment_id: int):
 def compare(letter_id: int):
     letter = get_visible(letter_id)
     numbers = [r.number for r in letter.revisions]
-    a = request.args.get("a", type=int) or (numbers[-2] if len(numbers) > 1 else numbers[0])
-    b = request.args.get("b", type=int) or numbers[-1]
+    a = int_arg("a") or (numbers[-2] if len(numbers) > 1 else numbers[0])
+    b = int_arg("b") or numbers[-1]
     revisions = {r.number: r for r in letter.revisions}
     if a not in revisions or b not in revisions:
         abort(404)
@@ -406,10 +407,11 @@ def _expedition_xlsx(rows, date_from: dt.date) -> Response:
 
 @verify_bp.route("/verifikasi/<token>", methods=["GET", "POST"])
 def verify(token: str):
-    from flask_wtf import FlaskForm
     from flask_wtf.file import FileField, FileRequired
 
-    class UploadForm(FlaskForm):
+    from eoffice.forms import Form
+
+    class UploadForm(Form):
         file = FileField(validators=[FileRequired()])
 
     letter = services.by_token(token)

@@ -8,7 +8,10 @@ Rules for local code:
 - tables are named ``local_<something>`` (``LocalModel`` checks it) and get their
   own migrations (``flask db revision --head local@head``, see docs/dev);
 - pages use blueprints with a URL prefix under ``/lokal/``;
-- templates extend ``base.html`` and override blocks; they do not copy core pages.
+- templates extend ``base.html`` and override blocks; they do not copy core pages;
+  they hold no inline script or style (the Content-Security-Policy blocks them);
+- forms derive from ``Form``; integer query arguments are read with ``int_arg`` and
+  ``page_arg`` (docs/dev/security-headers.md).
 """
 
 from __future__ import annotations
@@ -21,6 +24,8 @@ from flask_login import current_user, login_required
 from eoffice import audit
 from eoffice.db import Base, TimestampMixin, utcnow
 from eoffice.extensions import db
+from eoffice.forms import Form
+from eoffice.inputs import int_arg, page_arg
 from eoffice.security import can, permission_required
 from eoffice.ui import DashboardCard, NavItem
 
@@ -61,8 +66,9 @@ def staff_counts_by_unit() -> list[tuple[str, str, int]]:
 
 
 __all__ = [
-    "Base", "Blueprint", "DashboardCard", "LocalModel", "NavItem", "TimestampMixin", "abort",
-    "can", "current_app", "current_user", "db", "flash", "gettext", "hookimpl", "lazy_gettext",
-    "login_required", "permission_required", "record_event", "redirect", "render_template",
-    "request", "staff_counts_by_unit", "url_for", "utcnow",
+    "Base", "Blueprint", "DashboardCard", "Form", "LocalModel", "NavItem", "TimestampMixin",
+    "abort", "can", "current_app", "current_user", "db", "flash", "gettext", "hookimpl",
+    "int_arg", "lazy_gettext", "login_required", "page_arg", "permission_required",
+    "record_event", "redirect", "render_template", "request", "staff_counts_by_unit",
+    "url_for", "utcnow",
 ]

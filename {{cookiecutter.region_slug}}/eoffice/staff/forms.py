@@ -1,10 +1,10 @@
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import DateField, StringField
 from wtforms.validators import Length, Optional
 
-from eoffice.forms import RadioField, SelectField
+from eoffice.forms import Form, RadioField, SelectField
+from eoffice.inputs import optional_id
 
 EMPLOYMENT_CHOICES = [("pns", "PNS"), ("pppk", "PPPK"), ("non_asn", _l("Non-ASN"))]
 GENDER_CHOICES = [("L", _l("Male")), ("P", _l("Female"))]
@@ -14,7 +14,7 @@ JABATAN_CHOICES = [("", "-"), ("jpt", _l("JPT (senior executive)")),
 STATUS_CHOICES = [("aktif", _l("Active")), ("pensiun", _l("Retired")), ("pindah", _l("Moved"))]
 
 
-class StaffForm(FlaskForm):
+class StaffForm(Form):
     employment_type = SelectField(_l("Employment type"), choices=EMPLOYMENT_CHOICES)
     nip = StringField(_l("NIP"), validators=[Optional(), Length(max=40)],
                       description=_l("18 digits, spaces allowed: 19680411 199303 1 009"))
@@ -32,7 +32,7 @@ class StaffForm(FlaskForm):
     golongan_code = SelectField(_l("Golongan/pangkat"), choices=[])
     jabatan_type = SelectField(_l("Jabatan type"), choices=JABATAN_CHOICES)
     jabatan_name = StringField(_l("Jabatan name"), validators=[Optional(), Length(max=200)])
-    unit_id = SelectField(_l("Unit"), choices=[], coerce=lambda v: int(v) if v else None)
+    unit_id = SelectField(_l("Unit"), choices=[], coerce=optional_id)
     phone = StringField(_l("Phone"), validators=[Optional(), Length(max=32)])
     email = StringField(_l("Email"), validators=[Optional(), Length(max=254)])
     status = SelectField(_l("Status"), choices=STATUS_CHOICES)
@@ -50,7 +50,7 @@ class StaffForm(FlaskForm):
             field.errors = [*field.errors, message]
 
 
-class StaffFilterForm(FlaskForm):
+class StaffFilterForm(Form):
     class Meta:
         csrf = False  # a GET search form changes nothing
 
@@ -64,7 +64,7 @@ class StaffFilterForm(FlaskForm):
     status = SelectField(_l("Status"), choices=[("", _l("All"))] + STATUS_CHOICES)
 
 
-class ImportForm(FlaskForm):
+class ImportForm(Form):
     file = FileField(_l("CSV or XLSX file"), validators=[FileRequired()])
     format = RadioField(_l("Columns of the file"), default="ours", choices=[
         ("ours", _l("This application's columns (as exported here)")),

@@ -17,6 +17,7 @@ from sqlalchemy.orm import joinedload
 
 from eoffice import audit
 from eoffice.extensions import db
+from eoffice.inputs import CONTROL_MESSAGE, has_control_characters
 from eoffice.org.models import JABATAN_TYPES, Unit
 from eoffice.staff.models import EMPLOYMENT_TYPES, GENDERS, STATUSES, Golongan, Staff
 from eoffice.staff.nip import NipError, normalize_nip, parse_nip
@@ -105,6 +106,10 @@ def clean_staff(raw: dict[str, Any], lookups: Lookups, *, staff_id: int | None =
     ``check_unique(kind, number)`` returns the id of the record that holds the
     number; by default ``lookups`` or the database answers.
     """
+    unsafe = {key: str(CONTROL_MESSAGE) for key, value in raw.items()
+              if isinstance(value, str) and has_control_characters(value)}
+    if unsafe:  # a form, an import row or the API: never as far as the database
+        raise StaffError(unsafe)
     errors: dict[str, str] = {}
     out: dict[str, Any] = {}
 

@@ -17,6 +17,7 @@ from flask_login import current_user
 
 from eoffice import audit
 from eoffice.extensions import db
+from eoffice.inputs import bounded_int, page_arg
 from eoffice.org.services import unit_choices
 from eoffice.security import can_view_staff, permission_required
 from eoffice.staff import bp, services, transfer
@@ -32,7 +33,7 @@ def _filters_from(form: StaffFilterForm) -> services.StaffFilter:
     unit = form.unit_id.data
     return services.StaffFilter(
         q=(form.q.data or "").strip(),
-        unit_id=int(unit) if unit and str(unit).isdigit() else None,
+        unit_id=bounded_int(unit),
         employment_type=form.employment_type.data or "",
         golongan_code=form.golongan_code.data or "",
         jabatan_type=form.jabatan_type.data or "",
@@ -45,6 +46,7 @@ def _filter_form() -> StaffFilterForm:
     form.unit_id.choices = [("", _("All units"))] + [(str(i), n) for i, n in unit_choices()]
     form.golongan_code.choices = [("", _("All"))] + services.golongan_choices()
     form.validate()
+    form.leave_out_unsafe()  # a control character: that filter is left out, with its message
     return form
 
 
@@ -53,7 +55,7 @@ def _filter_form() -> StaffFilterForm:
 def index():
     form = _filter_form()
     query = services.staff_query(_filters_from(form), current_user)
-    page = db.paginate(query, per_page=rows_per_page(), max_per_page=100)
+    page = db.paginate(query, page=page_arg(), per_page=rows_per_page(), max_per_page=100)
     # Only the list's own arguments go back into its links (url_for takes others,
     # such as fmt or _external, as its own parameters).
     args = {k: v for k, v in request.args.items() if k in LIST_ARGS and v}

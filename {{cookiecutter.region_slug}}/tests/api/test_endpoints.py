@@ -115,7 +115,7 @@ def test_etag_answers_304_until_something_changes(app, api, office, register, ma
     clerk = make_token(office.users["clerk"])
     first = api.get("/letters", clerk)
     etag = first.headers["ETag"]
-    assert first.headers["Cache-Control"] == "private, no-cache"
+    assert first.headers["Cache-Control"] == "private, no-store"
     assert "Authorization" in first.headers["Vary"]
     again = api.get("/letters", clerk, headers={"If-None-Match": etag})
     assert again.status_code == 304 and again.data == b""

@@ -11,8 +11,9 @@ Screenshots go to ``EOFFICE_E2E_SCREENSHOTS`` or a pytest temporary folder.
 
 Every browser context records its traffic; after each test the recorder fails
 the test on a request to another host than the live server (no CDN), on a
-server error (5xx), on a missing asset (4xx for CSS, JS, images, fonts) and on
-an uncaught JavaScript error.
+server error (5xx), on a missing asset (4xx for CSS, JS, images, fonts), on an
+uncaught JavaScript error and on anything the Content-Security-Policy blocked (an
+inline script or style, a handler attribute: see docs/dev/security-headers.md).
 """
 
 from __future__ import annotations
@@ -35,6 +36,17 @@ CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic"
                  "--no-first-run", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync"]
 ASSET_TYPES = {"stylesheet", "script", "image", "font"}
+# Runs in every page before its own scripts (Playwright's init scripts are not subject
+# to the page's policy): each violation is kept for the test and logged as an error.
+CSP_LISTENER = """
+window.__cspViolations = [];
+document.addEventListener("securitypolicyviolation", function (e) {
+  var text = "CSP violation: " + e.violatedDirective + " blocked " + (e.blockedURI || "inline")
+    + " at " + e.sourceFile + ":" + e.lineNumber + " " + (e.sample || "");
+  window.__cspViolations.push(text);
+  console.error(text);
+});
+"""
 CATALOG_DIR = REGION_ROOT / "eoffice" / "translations"
 LOCAL_CATALOG_DIR = REGION_ROOT / "local" / "translations"
 
@@ -142,9 +154,11 @@ class NetworkLog:
     problems: list[str] = field(default_factory=list)
 
     def attach(self, context) -> None:
+        context.add_init_script(CSP_LISTENER)
         context.on("request", self._on_request)
         context.on("response", self._on_response)
         context.on("page", lambda page: page.on("pageerror", self._on_page_error))
+        context.on("console", self._on_console)
 
     def _on_request(self, request) -> None:
         self.requests.append(request.url)
@@ -162,6 +176,11 @@ class NetworkLog:
 
     def _on_page_error(self, error) -> None:
         self.problems.append(f"JavaScript error: {error}")
+
+    def _on_console(self, message) -> None:
+        text = message.text
+        if "Content Security Policy" in text or text.startswith("CSP violation"):
+            self.problems.append(f"{text} (on {message.page.url if message.page else '?'})")
 
     def status_of(self, path: str) -> int | None:
         """The status of the first response for ``path`` (later ones may be 304)."""

@@ -14,7 +14,7 @@
     area.setAttribute("role", "textbox");
     area.setAttribute("aria-multiline", "true");
     area.setAttribute("aria-label", textarea.getAttribute("aria-label") || "");
-    area.style.minHeight = "16rem";
+    area.classList.add("eo-editor-area");
     area.innerHTML = textarea.value || "<p><br></p>";
     var buttons = [
       ["bold", "B", "fw-bold"], ["italic", "I", "fst-italic"], ["underline", "U", "text-decoration-underline"],
