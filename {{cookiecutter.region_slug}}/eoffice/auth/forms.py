@@ -21,7 +21,7 @@ class LanguageForm(Form):
     locale = SelectField(_l("Language"), choices=[("id", "Bahasa Indonesia"), ("en", "English")])
 
 
-class EndSessionsForm(FlaskForm):
+class EndSessionsForm(Form):
     """Ending one's sessions: the password again (a stolen session must not lock its
     owner out), and which session (``end``: a session id, or ``others``)."""
 
