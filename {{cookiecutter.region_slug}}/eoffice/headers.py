@@ -15,6 +15,11 @@
   that set its own Cache-Control keeps it; assets keep theirs (``eoffice.assets``).
 - X-Content-Type-Options, X-Frame-Options, Referrer-Policy and Permissions-Policy on
   every response.
+- **Strict-Transport-Security** (one year) on every answer that came over HTTPS, so a
+  browser that has seen the site once never sends a password or cookie over plain
+  HTTP again. Not on plain HTTP (browsers ignore it there; a development server stays
+  reachable); without ``includeSubDomains``, which is the domain owner's call (other
+  sites of a region's domain may not have HTTPS yet: docs/it/install.md).
 """
 
 from __future__ import annotations
@@ -59,6 +64,9 @@ def csp_nonce() -> str:
     return request.environ.setdefault(NONCE_KEY, secrets.token_urlsafe(18))
 
 
+HSTS = "max-age=31536000"
+
+
 def page_policy(nonce: str | None = None) -> str:
     directives = dict(PAGE_POLICY)
     if nonce:
@@ -71,6 +79,8 @@ def set_security_headers(response):
     response.headers.setdefault("X-Frame-Options", "SAMEORIGIN")
     response.headers.setdefault("Referrer-Policy", "same-origin")
     response.headers.setdefault("Permissions-Policy", PERMISSIONS_POLICY)
+    if request.is_secure:
+        response.headers.setdefault("Strict-Transport-Security", HSTS)
     if response.mimetype == "text/html":
         response.headers["Content-Security-Policy"] = page_policy(request.environ.get(NONCE_KEY))
     elif response.mimetype == "application/json":

@@ -75,6 +75,12 @@ def test_downloads_and_redirects_are_not_stored(client, as_admin):
     assert redirect.status_code == 302 and redirect.headers["Cache-Control"] == "no-store"
 
 
+def test_answers_over_https_tell_the_browser_to_stay_on_https(client):
+    secure = client.get("/masuk", base_url="https://localhost")
+    assert secure.headers["Strict-Transport-Security"] == "max-age=31536000"
+    assert "Strict-Transport-Security" not in client.get("/masuk").headers  # plain HTTP
+
+
 def test_assets_keep_their_cache(client):
     page = client.get("/masuk").get_data(as_text=True)
     url = re.search(r'src="(/static/js/eoffice\.js\?v=[0-9a-f]+)"', page).group(1)
