@@ -162,6 +162,14 @@ def test_the_preview_announces_no_number(client, office, make_draft, advance):
     assert "Nomor (diberikan saat ditandatangani)" in preview
 
 
+def test_the_signatory_is_told_the_preview_is_a_draft(client, office, make_draft, advance):
+    letter = advance(make_draft(), "approved")
+    log_in(client, office.users["kadis"])
+    text = page_text(client.get(f"/surat-keluar/{letter.id}"))
+    assert "it is marked KONSEP and has no number or QR code until you sign" in text
+    assert "exactly what will be issued" not in text
+
+
 # --- Frozen once signed -------------------------------------------------------------------
 
 def test_the_signed_content_is_frozen(client, office, make_draft, advance):
