@@ -356,14 +356,6 @@ def _number_fields(letter: OutgoingLetter) -> dict[str, str]:
             "unit": unit.code if unit else ""}
 
 
-def preview_number(letter: OutgoingLetter, when: dt.date) -> str:
-    """The number the letter would get if signed now (the final one is taken at signing)."""
-    series = number_series(letter)
-    seq = numbering.peek(series, str(when.year)) + 1
-    return numbering.format_number(current_app.config["LETTER_PATTERN"], seq, when,
-                                   _number_fields(letter))
-
-
 def signatory_block(position: Position) -> dict:
     holder = position.holder
     return {
@@ -383,11 +375,20 @@ def verification_url(token: str) -> str:
     return f"{base}/verifikasi/{token}"
 
 
-def render_letter_pdf(letter: OutgoingLetter, *, number: str, date: dt.date, signatory: dict,
-                      verify_url: str, preview: bool = False) -> bytes:
+def render_letter_pdf(letter: OutgoingLetter, *, date: dt.date, signatory: dict,
+                      number: str | None = None, verify_url: str | None = None,
+                      draft: bool = False) -> bytes:
+    """The letter as a PDF. ``draft=True`` is the preview before signing: watermarked
+    "KONSEP - BELUM DITANDATANGANI" on every page, without a number, QR code,
+    verification address or e-signature sentence, so that it cannot pass for the
+    signed letter. Otherwise the issued letter: ``number`` and ``verify_url`` required."""
     from eoffice.pdf import render_pdf
     from eoffice.staff.models import Staff
 
+    if draft:
+        number = verify_url = None
+    elif not number or not verify_url:
+        raise ValueError("an issued letter needs its number and verification URL")
     assigned = []
     if letter.letter_type == "tugas":
         ids = letter.details.get("assigned_staff") or []
@@ -395,8 +396,8 @@ def render_letter_pdf(letter: OutgoingLetter, *, number: str, date: dt.date, sig
         assigned = [by_id[i] for i in ids if i in by_id]
     return render_pdf(f"pdf/outgoing/{letter.letter_type}.html", letter=letter, number=number,
                       date=date, signatory=signatory, verify_url=verify_url,
-                      qr_uri=qr_data_uri(verify_url), preview=preview, assigned=assigned,
-                      type_label=TYPE_LABELS[letter.letter_type],
+                      qr_uri=qr_data_uri(verify_url) if verify_url else None, draft=draft,
+                      assigned=assigned, type_label=TYPE_LABELS[letter.letter_type],
                       kop_unit=letter.signer_position.unit.name
                       if letter.signer_position.unit and letter.letter_type != "edaran" else None)
 

@@ -317,11 +317,9 @@ def preview(letter_id: int):
     letter = get_visible(letter_id)
     if letter.pdf_file is not None:
         return redirect(url_for("outgoing.signed_pdf", letter_id=letter.id))
-    today = today_local()
     data = services.render_letter_pdf(
-        letter, number=services.preview_number(letter, today), date=today,
-        signatory=services.signatory_block(letter.signer_position),
-        verify_url=services.verification_url("pratinjau"), preview=True)
+        letter, date=today_local(), signatory=services.signatory_block(letter.signer_position),
+        draft=True)
     return pdf_response(data, f"pratinjau-{letter.id}.pdf")
 
 

@@ -112,6 +112,12 @@ def test_nota_dinas_draft_return_revise_approve_sign_send(page, network, live_se
     page.goto(letter_url)
     preview = page.request.get(letter_url + "/pratinjau.pdf")
     assert preview.status == 200 and preview.body().startswith(b"%PDF")
+    (tmp_path / "pratinjau.pdf").write_bytes(preview.body())
+    draft = re.sub(r"\s+", "", subprocess.run(  # stream order: the watermark is rotated
+        ["pdftotext", "-raw", str(tmp_path / "pratinjau.pdf"), "-"], capture_output=True,
+        text=True, check=True).stdout)
+    assert "KONSEP–BELUMDITANDATANGANI" in draft and "(diberikansaatditandatangani)" in draft
+    assert "Ditandatanganisecaraelektronik" not in draft and "/verifikasi/" not in draft
     page.fill("form[action$='/tandatangani'] input[name=password]", "bukan-sandinya-1")
     with page.expect_navigation():
         page.locator("form[action$='/tandatangani'] button").click()

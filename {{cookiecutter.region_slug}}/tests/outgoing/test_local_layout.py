@@ -4,6 +4,8 @@ the page: the override extends "core/pdf/outgoing/<type>.html" (see docs/dev/tem
 from __future__ import annotations
 
 import datetime as dt
+import re
+import subprocess
 
 import pytest
 
@@ -18,16 +20,27 @@ EXAMPLE = """\
 {% block signature %}
 <div class="sign">
   <div>{{ signatory.position }},</div>
+  {% if not draft %}
   <img class="qr" src="{{ qr_uri }}" alt="QR">
-  <div class="small">Ditandatangani secara elektronik menggunakan sertifikat BSrE</div>
+  <div class="small">Ditandatangani secara elektronik</div>
+  <div class="small">Pemerintah {{ config.REGION_NAME }}</div>
+  {% endif %}
   <div><strong>{{ signatory.name }}</strong></div>
-  <div class="verify">{{ verify_url }}</div>
+  {% if not draft %}<div class="verify">{{ verify_url }}</div>{% endif %}
 </div>
 {% endblock %}
 """
 
 
-def render_in_fresh_app(app_config, letter_id: int) -> str:
+def raw_text(pdf: bytes) -> str:
+    """The text in the content stream's order, whitespace removed: pdftotext's reading
+    order scatters the letters of the preview's rotated watermark."""
+    out = subprocess.run(["pdftotext", "-raw", "-enc", "UTF-8", "-", "-"], input=pdf,  # noqa: S603,S607
+                         capture_output=True, check=True, timeout=60).stdout.decode("utf-8")
+    return re.sub(r"\s+", "", out)
+
+
+def render_in_fresh_app(app_config, letter_id: int, *, draft: bool = False) -> str:
     """The nota dinas rendered by a new app (a new Jinja environment and cache)."""
     from eoffice import create_app
     from eoffice.extensions import db
@@ -38,6 +51,11 @@ def render_in_fresh_app(app_config, letter_id: int) -> str:
     with fresh.app_context():
         try:
             letter = db.session.get(OutgoingLetter, letter_id)  # the test's connection
+            if draft:
+                pdf = services.render_letter_pdf(
+                    letter, date=dt.date(2026, 3, 2), draft=True,
+                    signatory=services.signatory_block(letter.signer_position))
+                return raw_text(pdf)
             pdf = services.render_letter_pdf(
                 letter, number="000.1/77/U/2026", date=dt.date(2026, 3, 2),
                 signatory=services.signatory_block(letter.signer_position),
@@ -59,12 +77,15 @@ def test_a_local_template_overrides_one_block(app, app_config, office, make_draf
             folder.mkdir()
         OVERRIDE.write_text(EXAMPLE, encoding="utf-8")
         text = render_in_fresh_app(app_config, letter.id)
+        draft = render_in_fresh_app(app_config, letter.id, draft=True)
     finally:
         OVERRIDE.unlink(missing_ok=True)
         for folder in reversed(created):
             folder.rmdir()
     # The overridden block ...
-    assert "Ditandatangani secara elektronik menggunakan sertifikat BSrE" in text
+    local_line = f"Ditandatangani secara elektronik Pemerintah {app.config['REGION_NAME']}"
+    assert local_line in text
+    assert "BSrE" not in text  # the app signs with no certificate authority: claim none
     assert "NIP" not in text and "Penata Muda" not in text  # the core's block is replaced
     # ... and the rest of the core's layout, unchanged.
     for expected in (app.config["AGENCY_NAME"].upper(), office.dinas.name.upper(), "NOTA DINAS",
@@ -73,10 +94,14 @@ def test_a_local_template_overrides_one_block(app, app_config, office, make_draf
                      "Kepala Dinas,", office.kadis.holder.full_name, "2 Maret 2026"):
         assert expected in text, expected
     assert "https://eoffice.contoh.go.id/verifikasi/contoh" in text.replace(" ", "")
+    # ... and the preview through the same override: the core's watermark, no signature.
+    assert "KONSEP–BELUMDITANDATANGANI" in draft and "(diberikansaatditandatangani)" in draft
+    assert "Ditandatanganisecaraelektronik" not in draft and "verifikasi" not in draft
+    assert re.sub(r"\s+", "", office.kadis.holder.full_name) in draft
 
     # Without the file, a new app draws the core's layout again.
     assert not OVERRIDE.exists()
     core = render_in_fresh_app(app_config, letter.id)
-    assert "sertifikat BSrE" not in core and "Ditandatangani secara elektronik" in core
+    assert local_line not in core and "Ditandatangani secara elektronik" in core
     assert "NIP" in core
 

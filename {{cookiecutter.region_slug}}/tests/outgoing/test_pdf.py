@@ -1,6 +1,6 @@
 """The letter PDF of every type, read back with pdftotext (and its QR code with zbarimg):
 letterhead, number, date, subject, recipients, tembusan, signature block, verification
-URL; and the preview is the issued layout but for the number's token."""
+URL; and the preview, marked as a draft (watermark, no number, no QR code)."""
 
 from __future__ import annotations
 
@@ -180,13 +180,33 @@ def test_the_qr_code_is_the_verification_url(client, office, make_draft, advance
     assert codes == [f"{BASE_URL}/verifikasi/{letter.verify_token}"]
 
 
-def test_the_preview_is_the_issued_letter_but_for_the_token(client, office, make_draft,
-                                                            advance, tmp_path):
+# The watermark, whitespace removed: pdftotext scatters rotated text in its reading order,
+# so the pages are read in the content stream's order (-raw) and compared squeezed.
+WATERMARK = squeezed("KONSEP – BELUM DITANDATANGANI")
+
+
+def raw_pages(pdf: bytes, folder: Path) -> list[str]:
+    """Each page's text apart (a form feed separates them), in stream order, squeezed."""
+    path = folder / "pages.pdf"
+    path.write_bytes(pdf)
+    out = subprocess.run(["pdftotext", "-raw", "-enc", "UTF-8", str(path), "-"],  # noqa: S603,S607
+                         capture_output=True, check=True, timeout=60).stdout.decode("utf-8")
+    return [squeezed(page) for page in out.split("\f") if page.strip()]
+
+
+def test_the_preview_is_a_draft_not_a_signed_letter(client, office, make_draft, advance,
+                                                    tmp_path):
+    """The preview must not pass for the signed letter: the watermark on every page, no
+    number, no QR code, no verification address, no e-signature sentence; the issued
+    PDF keeps all of them and has no watermark."""
     from eoffice.extensions import db
 
+    paragraphs = "".join(f"<p>Paragraf {i}: kami mengundang Saudara pada rapat koordinasi "
+                         "penerapan SPBE di lingkungan pemerintah daerah.</p>"
+                         for i in range(60))
     letter = advance(make_draft(letter_type="undangan", cc=[office.sekretaris], details={
         "event_date": "2026-12-04", "event_time": "09.00", "place": "Aula",
-        "agenda": "Rapat"}), "approved")
+        "agenda": "Rapat"}, body=paragraphs), "approved")
     log_in(client, office.users["kadis"])
     preview = client.get(f"/surat-keluar/{letter.id}/pratinjau.pdf")
     assert preview.status_code == 200 and preview.mimetype == "application/pdf"
@@ -194,9 +214,51 @@ def test_the_preview_is_the_issued_letter_but_for_the_token(client, office, make
     client.post(f"/surat-keluar/{letter.id}/tandatangani", data={"password": "rahasia-uji-123"})
     db.session.expire_all()
     assert letter.status == "signed"
-    issued = pdf_text(signed_pdf(client, letter))
-    before = pdf_text(preview.data)
-    assert letter.number in before  # the number the signature then took
-    assert squeezed(before) == squeezed(issued).replace(letter.verify_token, "pratinjau")
+    issued = signed_pdf(client, letter)
+
+    pages = raw_pages(preview.data, tmp_path)
+    assert len(pages) >= 2
+    for page in pages:
+        assert WATERMARK in page, page[:200]
+    before = "".join(page.replace(WATERMARK, "") for page in pages)
+    assert "Nomor:(diberikansaatditandatangani)" in before
+    assert squeezed(letter.number) not in before
+    assert "Ditandatanganisecaraelektronik" not in before
+    assert "/verifikasi/" not in before and "Verifikasi" not in before
+    # What the signatory must check is all there.
+    kadis = office.kadis.holder
+    for expected in ("Kepala Dinas,", kadis.full_name, f"NIP {format_nip(kadis.nip)}",
+                     letter.subject, "Yth.", "Paragraf 59", "Tembusan:", "Sekretaris"):
+        assert squeezed(expected) in before, expected
+
+    after = pdf_text(issued, layout=True)
+    assert not any("KONSEP" in page or "BELUMDITANDATANGANI" in page
+                   for page in raw_pages(issued, tmp_path))
+    assert f"Nomor : {letter.number}" in after and "Ditandatangani secara elektronik" in after
+    assert f"{BASE_URL}/verifikasi/{letter.verify_token}" in squeezed(after)
     if shutil.which("zbarimg") and shutil.which("pdftoppm"):
-        assert qr_codes(preview.data, tmp_path) == [f"{BASE_URL}/verifikasi/pratinjau"]
+        for name in ("preview", "issued"):
+            (tmp_path / name).mkdir()
+        assert qr_codes(preview.data, tmp_path / "preview") == []
+        assert qr_codes(issued, tmp_path / "issued") == [
+            f"{BASE_URL}/verifikasi/{letter.verify_token}"]
+
+
+@pytest.mark.parametrize("letter_type", ["biasa", "nota_dinas", "tugas", "edaran"])
+def test_every_type_of_preview_is_a_draft(client, office, make_draft, tugas_staff,
+                                          letter_type, tmp_path):
+    details = {}
+    if letter_type == "tugas":
+        details = {"assigned_staff": [s.id for s in tugas_staff], "start_date": "2026-12-07",
+                   "end_date": "2026-12-08", "destination": "Jakarta", "purpose": "Bimtek"}
+    letter = make_draft(letter_type=letter_type, details=details,
+                        subject="Penggunaan surat elektronik")
+    log_in(client, office.users["staf_a"])
+    response = client.get(f"/surat-keluar/{letter.id}/pratinjau.pdf")
+    assert response.status_code == 200
+    assert all(WATERMARK in page for page in raw_pages(response.data, tmp_path))
+    text = pdf_text(response.data)
+    assert "(diberikan saat ditandatangani)" in text
+    assert not re.search(r"000\.1/\d+", text)  # no number of the letter's series
+    assert "Ditandatangani secara elektronik" not in text and "/verifikasi/" not in text
+    assert "Kepala Dinas" in text and office.kadis.holder.full_name in text

@@ -150,14 +150,24 @@ def test_the_counter_runs_per_classification_code_when_chosen(office, make_draft
     assert numbering.peek("surat", year) == shared  # the shared counter was not touched
 
 
-def test_the_preview_announces_the_next_number(client, office, make_draft, advance):
+def test_the_preview_announces_no_number(client, office, make_draft, advance):
+    """The number is taken at signing; a preview that showed it would pass for the letter."""
     from tests.outgoing.conftest import pdf_text
 
     letter = advance(make_draft(), "approved")
     log_in(client, office.users["kadis"])
     preview = pdf_text(client.get(f"/surat-keluar/{letter.id}/pratinjau.pdf").data)
     sign(letter, office.users["kadis"])
-    assert f"Nomor {reload(letter).number}" in preview
+    assert reload(letter).number not in preview
+    assert "Nomor (diberikan saat ditandatangani)" in preview
+
+
+def test_the_signatory_is_told_the_preview_is_a_draft(client, office, make_draft, advance):
+    letter = advance(make_draft(), "approved")
+    log_in(client, office.users["kadis"])
+    text = page_text(client.get(f"/surat-keluar/{letter.id}"))
+    assert "it is marked KONSEP and has no number or QR code until you sign" in text
+    assert "exactly what will be issued" not in text
 
 
 # --- Frozen once signed -------------------------------------------------------------------
