@@ -35,9 +35,10 @@ def core_commands() -> list[click.Command]:
         restore,
     )
     from eoffice.search.commands import search
+    from eoffice.signing.commands import ca_group
 
     return [create_admin, demo, check, doctor, backup, restore, audit_group, access_group, search,
-            maintain, files_group]
+            maintain, files_group, ca_group]
 
 
 @click.command("create-admin")

@@ -1,0 +1,1 @@
+"""Electronic signatures (issue 10): the region CA now; PAdES signing later."""
