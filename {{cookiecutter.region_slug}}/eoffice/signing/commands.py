@@ -74,6 +74,9 @@ def ca_issue(username: str, days: int | None, out: Path | None) -> None:
         result = service.issue(username, ca_passphrase, p12_passphrase, days=days, out=out)
     except service.CAError as exc:
         _fail(exc)
+    except OSError as exc:  # --out in a folder that cannot be written
+        raise click.ClickException(_("Cannot write %(path)s: %(error)s",
+                                     path=exc.filename or out, error=exc.strerror)) from None
     record = result.record
     click.echo(_("Certificate %(serial)s issued: %(subject)s",
                  serial=record.serial, subject=record.subject))

@@ -207,6 +207,22 @@ def test_issue_errors_are_one_clear_line(run, folder, official, monkeypatch):
     assert not (folder / "p12").exists()
 
 
+def test_issue_prompts_for_both_passphrases(run, initialised, official, tmp_path, monkeypatch):
+    monkeypatch.delenv("EOFFICE_CA_PASSPHRASE")
+    monkeypatch.delenv("EOFFICE_P12_PASSPHRASE")
+    out = tmp_path / "p.p12"
+    result = run("issue", "siti", "--out", str(out), input=f"{CA_PASS}\nlatihan-123\nlatihan-123\n")
+    assert result.exit_code == 0, result.output
+    assert load_issued(out, "latihan-123")[1] is not None
+
+
+def test_issue_to_an_unwritable_place_is_one_line(run, initialised, official, tmp_path):
+    blocker = tmp_path / "file"
+    blocker.write_text("")
+    one_line_error(run("issue", "siti", "--out", str(blocker / "x.p12")), "Cannot write")
+    assert service.list_issued() == []
+
+
 # --- list and revoke ----------------------------------------------------------------------
 
 def test_revoke_marks_the_index_and_writes_a_signed_crl(run, folder, initialised, official,
