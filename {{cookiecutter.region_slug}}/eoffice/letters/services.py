@@ -13,6 +13,7 @@ from sqlalchemy.orm import aliased, joinedload, selectinload
 from eoffice import access, audit, files, numbering, paging
 from eoffice.archive.models import Classification
 from eoffice.db import utcnow
+from eoffice.dispositions.models import Disposition, DispositionRecipient
 from eoffice.extensions import db
 from eoffice.letters import access as letter_rules
 from eoffice.letters.models import (
@@ -580,11 +581,69 @@ def timeline(letter: IncomingLetter) -> list[audit.AuditEvent]:
     return audit.events_for(OBJECT_TYPE, letter.id)
 
 
-def agenda_rows(user, date_from: dt.date, date_to: dt.date) -> list[IncomingLetter]:
-    """The agenda book: letters received in the range that the user may see, in order."""
+@dataclass
+class AgendaRow:
+    """One line of the agenda book: the letter and what the book says about it.
+
+    ``dispositions`` and ``notes`` come from the first-level dispositions only (those
+    written from the letter's addressee): the book records where the letter went, not
+    what happened further down. ``cancelled_on`` is the day of the audit event that
+    cancelled it (the letter itself keeps only the reason)."""
+
+    letter: IncomingLetter
+    dispositions: str = ""
+    notes: str = ""
+    cancelled_on: dt.date | None = None
+
+    @property
+    def cancelled_text(self) -> str:
+        """The marker the exports carry, in Indonesian like the rest of the book."""
+        if self.letter.status != "cancelled":
+            return ""
+        day = f" {self.cancelled_on.isoformat()}" if self.cancelled_on else ""
+        return f"DIBATALKAN{day}: {self.letter.cancel_reason or ''}".rstrip(": ")
+
+
+def _agenda_row(letter: IncomingLetter, cancelled_on: dt.date | None) -> AgendaRow:
+    dispositions, notes = [], []
+    for disposition in letter.dispositions:
+        if disposition.parent_recipient_id is not None:
+            continue
+        instructions = ", ".join(i.text for i in disposition.instructions)
+        for recipient in disposition.recipients:
+            if recipient.status == "cancelled":
+                continue
+            name = recipient.position.name
+            dispositions.append(f"{name}: {instructions}" if instructions else name)
+        if disposition.note and disposition.note.strip():
+            notes.append(disposition.note.strip())
+    if letter.filed_note and letter.filed_note.strip():
+        notes.append(letter.filed_note.strip())
+    return AgendaRow(letter, "; ".join(dispositions), "; ".join(notes), cancelled_on)
+
+
+def agenda_rows(user, date_from: dt.date, date_to: dt.date) -> list[AgendaRow]:
+    """The agenda book: letters received in the range that the user may see, in order,
+    with their first-level dispositions and notes. Only letters the user may see are
+    read, so no disposition note of another letter can reach the book. A fixed number
+    of statements whatever the number of rows (the dispositions are loaded in bulk)."""
     query = visible_letters(user).options(
         joinedload(IncomingLetter.classification),
         selectinload(IncomingLetter.recipients).joinedload(LetterRecipient.position),
+        selectinload(IncomingLetter.dispositions).options(
+            selectinload(Disposition.instructions),
+            selectinload(Disposition.recipients).joinedload(DispositionRecipient.position)),
     ).where(IncomingLetter.received_date >= date_from, IncomingLetter.received_date <= date_to)
-    return list(db.session.scalars(query.order_by(IncomingLetter.agenda_year,
-                                                  IncomingLetter.agenda_seq)))
+    letters = list(db.session.scalars(query.order_by(IncomingLetter.agenda_year,
+                                                     IncomingLetter.agenda_seq)))
+    cancelled = [str(letter.id) for letter in letters if letter.status == "cancelled"]
+    cancelled_on: dict[str, dt.date] = {}
+    if cancelled:
+        for object_id, occurred_at in db.session.execute(
+                sa.select(audit.AuditEvent.object_id, sa.func.max(audit.AuditEvent.occurred_at))
+                .where(audit.AuditEvent.action == "letter.cancelled",
+                       audit.AuditEvent.object_type == OBJECT_TYPE,
+                       audit.AuditEvent.object_id.in_(cancelled))
+                .group_by(audit.AuditEvent.object_id)):
+            cancelled_on[object_id] = to_local(occurred_at).date()
+    return [_agenda_row(letter, cancelled_on.get(str(letter.id))) for letter in letters]

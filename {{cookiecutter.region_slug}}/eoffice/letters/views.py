@@ -213,14 +213,17 @@ def agenda():
 
 
 AGENDA_COLUMNS = ["No. Agenda", "Tanggal Diterima", "Pengirim", "Nomor Surat", "Tanggal Surat",
-                  "Perihal", "Klasifikasi", "Sifat", "Kecepatan", "Kepada", "Status"]
+                  "Perihal", "Klasifikasi", "Sifat", "Kecepatan", "Kepada", "Status",
+                  "Disposisi", "Catatan", "Dibatalkan"]
 
 
-def agenda_record(letter: IncomingLetter) -> list[str]:
+def agenda_record(row: services.AgendaRow) -> list[str]:
+    letter = row.letter
     return [letter.agenda_number, letter.received_date.isoformat(), letter.sender,
             letter.sender_number, letter.letter_date.isoformat(), letter.subject,
             letter.classification.code if letter.classification else "", letter.security,
-            letter.speed, "; ".join(r.position.name for r in letter.addressees), letter.status]
+            letter.speed, "; ".join(r.position.name for r in letter.addressees), letter.status,
+            row.dispositions, row.notes, row.cancelled_text]
 
 
 def _agenda_export(fmt: str, rows, date_from: dt.date, date_to: dt.date):
@@ -232,8 +235,8 @@ def _agenda_export(fmt: str, rows, date_from: dt.date, date_to: dt.date):
         buffer = io.StringIO()
         writer = csv.writer(buffer)
         writer.writerow(AGENDA_COLUMNS)
-        for letter in rows:
-            writer.writerow([csv_safe(v) for v in agenda_record(letter)])
+        for row in rows:
+            writer.writerow([csv_safe(v) for v in agenda_record(row)])
         return Response("\ufeff" + buffer.getvalue(), mimetype="text/csv; charset=utf-8",
                         headers={"Content-Disposition": f'attachment; filename="{name}.csv"'})
     from openpyxl import Workbook
@@ -241,8 +244,8 @@ def _agenda_export(fmt: str, rows, date_from: dt.date, date_to: dt.date):
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet("Buku Agenda")
     sheet.append(AGENDA_COLUMNS)
-    for letter in rows:
-        sheet.append([csv_safe(v) for v in agenda_record(letter)])
+    for row in rows:
+        sheet.append([csv_safe(v) for v in agenda_record(row)])
     out = io.BytesIO()
     workbook.save(out)
     return Response(out.getvalue(), headers={

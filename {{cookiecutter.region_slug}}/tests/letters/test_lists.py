@@ -242,7 +242,8 @@ def test_the_count_stops_at_the_cap(client, login, office, register, monkeypatch
 # --- Agenda book ------------------------------------------------------------------------------
 
 AGENDA_COLUMNS = ["No. Agenda", "Tanggal Diterima", "Pengirim", "Nomor Surat", "Tanggal Surat",
-                  "Perihal", "Klasifikasi", "Sifat", "Kecepatan", "Kepada", "Status"]
+                  "Perihal", "Klasifikasi", "Sifat", "Kecepatan", "Kepada", "Status",
+                  "Disposisi", "Catatan", "Dibatalkan"]
 
 
 @pytest.fixture
