@@ -7,6 +7,26 @@ import re
 from html.parser import HTMLParser
 
 
+def form_classes(base) -> list[type]:
+    """Every subclass of ``base`` (a form class), once the core's ``*.forms`` modules are
+    imported so that none of theirs is missed."""
+    import importlib
+    import pkgutil
+
+    import eoffice
+
+    for module in pkgutil.walk_packages(eoffice.__path__, "eoffice."):
+        if module.name.endswith(".forms"):
+            importlib.import_module(module.name)
+
+    def subclasses(cls):
+        for sub in cls.__subclasses__():
+            yield sub
+            yield from subclasses(sub)
+
+    return list(subclasses(base))
+
+
 def page_text(response) -> str:
     """The response body with HTML entities decoded (``&#39;`` -> ``'``)."""
     return html.unescape(response.get_data(as_text=True))

@@ -22,6 +22,7 @@ import sqlalchemy as sa
 from flask import got_request_exception
 
 from eoffice.config import REGION_ROOT
+from tests.helpers import form_classes
 
 PATH_VALUES = ["1", "0", "-1", "2147483647", "2147483648", "99999999999999999999", "9" * 400,
                "%00", "abc%00def", "..%2F..%2Fetc%2Fpasswd", "..", "a" * 3000,
@@ -67,23 +68,10 @@ class Walk:
 
 def form_field_names() -> list[str]:
     """The field names of every form of the core (and the names views read raw)."""
-    import importlib
-    import pkgutil
-
-    import eoffice
     from eoffice.forms import Form
 
-    for module in pkgutil.walk_packages(eoffice.__path__, "eoffice."):
-        if module.name.endswith(".forms"):
-            importlib.import_module(module.name)
-
-    def subclasses(cls):
-        for sub in cls.__subclasses__():
-            yield sub
-            yield from subclasses(sub)
-
     names = set(EXTRA_FORM_NAMES)
-    for form in subclasses(Form):
+    for form in form_classes(Form):
         names.update(name for name in dir(form) if not name.startswith("_")
                      and hasattr(getattr(form, name), "field_class"))
     return sorted(names)

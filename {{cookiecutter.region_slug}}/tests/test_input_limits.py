@@ -18,7 +18,7 @@ from eoffice.forms import Form
 from eoffice.inputs import UnsafeText, bounded_int, has_control_characters, load_json
 from eoffice.org.models import Unit
 from eoffice.staff.models import Staff
-from tests.helpers import count, page_text
+from tests.helpers import count, form_classes, page_text
 
 HUGE = ("99999999999999999999", "2147483648", "9" * 5000)
 
@@ -142,23 +142,9 @@ def test_the_base_form_refuses_control_characters(app, title, body, ok):
 
 
 def test_every_form_derives_from_the_base_form(app):
-    import importlib
-    import pkgutil
-
     from flask_wtf import FlaskForm
 
-    import eoffice
-
-    for module in pkgutil.walk_packages(eoffice.__path__, "eoffice."):
-        if module.name.endswith(".forms"):
-            importlib.import_module(module.name)
-
-    def subclasses(cls):
-        for sub in cls.__subclasses__():
-            yield sub
-            yield from subclasses(sub)
-
-    ours = [c for c in subclasses(FlaskForm) if c.__module__.startswith("eoffice.")
+    ours = [c for c in form_classes(FlaskForm) if c.__module__.startswith("eoffice.")
             and c is not Form]
     assert len(ours) > 25
     assert [c.__qualname__ for c in ours if not issubclass(c, Form)] == []
