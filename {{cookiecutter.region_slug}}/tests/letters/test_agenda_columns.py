@@ -9,6 +9,7 @@ import io
 
 import pytest
 
+from eoffice.letters.services import today_local
 from tests.helpers import page_text
 from tests.letters.test_pdf import pdf_text
 
@@ -64,7 +65,8 @@ def test_csv_has_disposition_notes_and_cancel_columns(client, login, office, boo
     assert disposed["Catatan"] == "Segera koordinasikan; Arsipkan salinan"
     assert disposed["Dibatalkan"] == ""
     cancelled = rows["Surat salah catat"]
-    today = dt.date.today().isoformat()
+    # the cancel date is the region's local date, which runs ahead of UTC every evening
+    today = today_local().isoformat()
     assert cancelled["Dibatalkan"] == f"DIBATALKAN {today}: Tercatat dua kali"
     assert cancelled["Disposisi"] == "" and cancelled["Status"] == "cancelled"
 
