@@ -127,6 +127,52 @@ def test_region_toml_doc_lists_every_environment_variable(config_module):
         assert key == option.toml, f"{env}: region.toml key in the docs"
 
 
+# --- environment variables named anywhere in the docs ---------------------------------------------
+
+# Code that reads the environment besides config.OPTIONS: the app, its tests, deploy/ and the
+# scripts (a quoted EOFFICE_ name counts: commands keep the names they read in constants).
+ENV_READ_RE = re.compile(r"""(?:environ(?:\.get)?\(?\[?|getenv\()["']([A-Z][A-Z0-9_]+)["']"""
+                         r"""|["'](EOFFICE_[A-Z0-9_]+)["']""")
+SHELL_ENV_RE = re.compile(r"\$\{?(EOFFICE_[A-Z0-9_]+)")
+EOFFICE_NAME_RE = re.compile(r"(?<![A-Za-z0-9_])EOFFICE_[A-Z0-9_]*[A-Z0-9]")
+BARE_NAME_RE = re.compile(r"(?<![A-Za-z0-9_.])([A-Z][A-Z0-9_]{2,}[A-Z0-9])(?=`|=)")
+
+
+def environment_read(config_module) -> set[str]:
+    names = {o.env for o in config_module.OPTIONS if o.env}
+    for folder in (TEMPLATE_DIR, ROOT / "scripts", ROOT / "hooks"):
+        for path in folder.rglob("*"):
+            if path.suffix in (".py", ".sh") and path.is_file():
+                text = path.read_text(encoding="utf-8", errors="replace")
+                names |= {a or b for a, b in ENV_READ_RE.findall(text)}
+                names |= set(SHELL_ENV_RE.findall(text))
+    return names
+
+
+def documents_naming_variables() -> list[Path]:
+    deploy = TEMPLATE_DIR / "deploy"
+    return (markdown_files() + sorted(TEMPLATE_DIR.glob("*.md"))
+            + sorted(p for p in deploy.iterdir() if p.suffix in (".md", ".service", ".conf", ".py")))
+
+
+def test_every_environment_variable_the_docs_name_is_one_the_app_reads(config_module):
+    """A variable the docs tell an operator to set must exist: ``PUBLIC_BASE_URL`` in .env
+    was once documented while the app reads ``EOFFICE_PUBLIC_BASE_URL``, so QR codes
+    silently fell back to the request's host. A bare name that is an EOFFICE_ variable
+    without its prefix is the same mistake."""
+    read = environment_read(config_module)
+    wrong = []
+    for path in documents_naming_variables():
+        text = path.read_text(encoding="utf-8")
+        for number, line in enumerate(text.splitlines(), 1):
+            where = f"{path.relative_to(ROOT)}:{number}"
+            wrong += [f"{where}: {name} is read by nothing" for name in
+                      EOFFICE_NAME_RE.findall(line) if name not in read]
+            wrong += [f"{where}: {name} should be EOFFICE_{name}" for name in
+                      BARE_NAME_RE.findall(line) if f"EOFFICE_{name}" in read]
+    assert wrong == [], "\n".join(wrong)
+
+
 # --- commands ------------------------------------------------------------------------------------
 
 COMMAND_RE = re.compile(r"\bflask\s+(?:--app\s+\S+\s+)?(eoffice|db)\b([^`\n]*)")
