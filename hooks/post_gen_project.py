@@ -11,7 +11,8 @@
   region whose core was edited. It is written after every generation and update,
   from the files just generated, by the core's own ``eoffice/maintenance/integrity.py``.
 - The next steps are printed, in Bahasa Indonesia, after the region's timezone
-  (with a warning when it is not the zone of the region code's province).
+  (with a warning when it is not the zone of the region code's province); not during
+  ``cruft update``, whose two renders are not a new region.
 
 The module is imported un-rendered by the template's unit tests, so the
 cookiecutter placeholder lives only inside ``load_answers``.
@@ -178,6 +179,10 @@ def timezone_summary(answers: dict) -> str:
 
 
 def next_steps(answers: dict) -> str:
+    """What to do next, for a real region: keep the folder under git (``cruft update``
+    merges through git), install the tested versions without the test tools, create the
+    schema and the first administrator. Demo data is a separate, clearly marked line:
+    ``flask eoffice demo`` refuses a production server anyway."""
     slug = answers.get("region_slug", ".")
     lines = [
         "",
@@ -185,21 +190,33 @@ def next_steps(answers: dict) -> str:
         timezone_summary(answers),
         "Langkah berikutnya:",
         f"  cd {slug}",
+        "  git init && git add -A && git commit -m 'Daerah dibuat dari template e-office'",
         "  python3 -m venv .venv",
         "  . .venv/bin/activate",
-        "  pip install -c requirements.lock -e '.[test]'  # versi yang sudah diuji",
+        "  pip install -c requirements.lock -e .  # versi yang sudah diuji",
     ]
     if answers.get("database") == "postgresql":
         lines.append("  # sesuaikan DATABASE_URL di .env (pengguna, kata sandi, nama basis data)")
     lines += [
         "  flask db upgrade heads  # migrasi inti dan migrasi lokal (local/migrations)",
-        "  flask eoffice demo      # mengisi data contoh dan menampilkan akun demo",
+        "  flask eoffice create-admin  # akun administrator pertama",
         "  flask run               # buka http://127.0.0.1:5000",
         "",
-        "Kunci rahasia ada di .env (jangan dimasukkan ke git). Panduan pemasangan server: deploy/.",
+        "Hanya untuk mencoba atau pelatihan (bukan server sungguhan): flask eoffice demo",
+        "mengisi data contoh dan menampilkan akun demo.",
+        "Kunci rahasia ada di .env (jangan dimasukkan ke git). Panduan: README.md di folder ini;",
+        "pemasangan server: deploy/README.md.",
         "",
     ]
     return "\n".join(lines)
+
+
+def rendered_by_cruft_update(project_dir: Path) -> bool:
+    """``cruft update`` renders the old and the new template into
+    ``<temp>/current_template/<slug>`` and ``<temp>/new_template/<slug>`` to compute its
+    diff; the region's own folder is never the hook's working directory then. The next
+    steps are for a new region only, so they are not printed (twice) during an update."""
+    return project_dir.parent.name in ("current_template", "new_template")
 
 
 def main() -> int:
@@ -209,7 +226,8 @@ def main() -> int:
     normalize_region_timezone(project_dir / "region.toml", str(answers.get("timezone", "")))
     prune(project_dir, paths_to_prune(answers))
     record_core_files(project_dir)
-    print(next_steps(answers))
+    if not rendered_by_cruft_update(project_dir):
+        print(next_steps(answers))
     return 0
 
 

@@ -31,7 +31,8 @@ CONFIG_PY = TEMPLATE_DIR / "eoffice" / "config.py"
 
 
 def markdown_files() -> list[Path]:
-    return sorted(DOCS.rglob("*.md")) + [ROOT / "README.md"]
+    """The docs, the repository's README and the README every region gets."""
+    return sorted(DOCS.rglob("*.md")) + [ROOT / "README.md", TEMPLATE_DIR / "README.md"]
 
 
 def between(text: str, name: str) -> str:
@@ -151,7 +152,7 @@ def environment_read(config_module) -> set[str]:
 
 def documents_naming_variables() -> list[Path]:
     deploy = TEMPLATE_DIR / "deploy"
-    return (markdown_files() + sorted(TEMPLATE_DIR.glob("*.md"))
+    return (markdown_files()
             + sorted(p for p in deploy.iterdir() if p.suffix in (".md", ".service", ".conf", ".py")))
 
 

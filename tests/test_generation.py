@@ -117,6 +117,17 @@ def test_region_toml_holds_the_answers(baked):
         assert url.startswith("sqlite:///")
 
 
+def test_region_gets_its_own_readme(baked):
+    """A region's folder explains itself: first steps, what is the region's to change,
+    how to update, where the docs are."""
+    _answers, context, project = baked
+    readme = (project / "README.md").read_text(encoding="utf-8")
+    assert readme.startswith(f"# E-office {context['region_name']}\n")
+    for part in ("flask eoffice create-admin", "local/plugins/", "cruft update",
+                 "flask db upgrade heads", "docs/it/"):
+        assert part in readme, part
+
+
 def test_generated_pyproject_parses(baked):
     _, context, project = baked
     data = tomllib.loads((project / "pyproject.toml").read_text(encoding="utf-8"))
@@ -220,8 +231,8 @@ def test_regenerating_over_a_region_keeps_its_env(template, cookies, cookiecutte
 def test_cli_prints_the_next_steps(template, tmp_path, cookiecutter_config):
     result = run_cookiecutter_cli(template, tmp_path, {}, cookiecutter_config)
     assert result.returncode == 0, result.stderr
-    for command in ("cd kabupaten-contoh", "pip install -c requirements.lock -e '.[test]'",
-                    "flask db upgrade heads", "flask eoffice demo", "flask run"):
+    for command in ("cd kabupaten-contoh", "git init", "pip install -c requirements.lock -e .",
+                    "flask db upgrade heads", "flask eoffice create-admin", "flask run"):
         assert command in result.stdout
     assert "Zona waktu: Asia/Jakarta (WIB), zona provinsi 33 (kode wilayah 33.99)." in result.stdout
 

@@ -459,12 +459,30 @@ def test_prune_refuses_paths_outside_the_project(post_hook, tmp_path):
 def test_next_steps(post_hook, database):
     text = post_hook.next_steps({"region_slug": "kota-bau-bau", "region_name": "Kota Bau-Bau",
                                  "database": database})
-    commands = ["cd kota-bau-bau", "python3 -m venv .venv",
-                "pip install -c requirements.lock -e '.[test]'",
-                "flask db upgrade heads", "flask eoffice demo", "flask run"]
+    commands = ["cd kota-bau-bau", "git init", "python3 -m venv .venv",
+                "pip install -c requirements.lock -e .  #",
+                "flask db upgrade heads", "flask eoffice create-admin", "flask run",
+                "Hanya untuk mencoba atau pelatihan (bukan server sungguhan): flask eoffice demo"]
     positions = [text.index(command) for command in commands]
     assert positions == sorted(positions)
+    assert "[test]" not in text  # a region's server needs no test tools
     assert ("DATABASE_URL" in text) is (database == "postgresql")
+
+
+@pytest.mark.parametrize(("folder", "printed"), [
+    ("current_template", False), ("new_template", False), ("regions", True)])
+def test_next_steps_are_not_printed_by_cruft_update_renders(post_hook, tmp_path, monkeypatch,
+                                                             capsys, folder, printed):
+    project = tmp_path / folder / "kota-bau-bau"
+    project.mkdir(parents=True)
+    (project / ".env.example").write_text(ENV_EXAMPLE_POSTGRES, encoding="utf-8")
+    (project / "region.toml").write_text(REGION_TOML.format(tz="wita"), encoding="utf-8")
+    answers = {"region_slug": "kota-bau-bau", "region_name": "Kota Bau-Bau",
+               "database": "postgresql", "timezone": "wita"}
+    monkeypatch.setattr(post_hook, "load_answers", lambda: dict(answers))
+    monkeypatch.chdir(project)
+    assert post_hook.main() == 0
+    assert ("Langkah berikutnya:" in capsys.readouterr().out) is printed
 
 
 def test_post_hook_main_is_idempotent(post_hook, tmp_path, monkeypatch, capsys):
