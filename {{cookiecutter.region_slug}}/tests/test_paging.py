@@ -13,7 +13,7 @@ from eoffice.paging import decode_cursor, encode_cursor
 from tests.api.conftest import api, make_token  # noqa: F401 - shared fixtures
 from tests.letters.conftest import office, register  # noqa: F401 - shared fixtures
 
-LISTS = ["/surat-masuk/", "/surat-masuk/?q=rapat", "/surat-masuk/?queue=to_read",
+LISTS = ["/surat-masuk/", "/surat-masuk/?q=rapat", "/surat-masuk/?antrian=to_read",
          "/surat-masuk/?classification_id=1", "/disposisi/?antrian=open",
          "/disposisi/?antrian=done", "/disposisi/?antrian=sent", "/surat-keluar/",
          "/surat-keluar/?antrian=to_sign", "/surat-keluar/?antrian=mine"]

@@ -64,7 +64,7 @@ PAGES = (
     Page("dashboard", "/", "list"),
     Page("letters", "/surat-masuk/", "list"),
     Page("letters, 5 years back", "/surat-masuk/?cursor={cursor}", "list"),
-    Page("letters to read", "/surat-masuk/?queue=to_read", "list"),
+    Page("letters to read", "/surat-masuk/?antrian=to_read", "list"),
     Page("dispositions", "/disposisi/", "list"),
     Page("letter detail", "/surat-masuk/{letter_id}", None),
     Page("search narrow", "/surat-masuk/?q={rare}", "narrow"),

@@ -54,7 +54,7 @@ class LetterFilterForm(Form):
     speed = SelectField(_l("Speed"), choices=[("", _l("All"))] + SPEED_CHOICES)
     status = SelectField(_l("Status"), choices=[("", _l("All"))] + STATUS_CHOICES)
     sender = StringField(_l("Sender"), validators=[Optional(), Length(max=100)])
-    queue = StringField(validators=[Optional(), Length(max=30)])
+    antrian = StringField(validators=[Optional(), Length(max=30)])  # queue, as the other lists
 
 
 class ReasonForm(Form):

@@ -44,12 +44,18 @@ def _filters(form: LetterFilterForm) -> services.LetterFilter:
         classification_id=form.classification_id.data, security=form.security.data or "",
         speed=form.speed.data or "", status=form.status.data or "",
         sender=(form.sender.data or "").strip(),
-        queue=form.queue.data if form.queue.data in QUEUES else "")
+        queue=form.antrian.data if form.antrian.data in QUEUES else "")
 
 
 @bp.route("/")
 @permission_required("letters.view")
 def index():
+    if "queue" in request.args and "antrian" not in request.args:
+        # ?queue= was this list's own word until the lists agreed on ?antrian=: old
+        # bookmarks and links keep working
+        args = request.args.to_dict(flat=False)
+        args["antrian"] = args.pop("queue")
+        return redirect(url_for("letters.index", **args), 301)
     form = LetterFilterForm(request.args)
     form.classification_id.choices = [("", _("All"))] + archive_services.choices()
     form.validate()
@@ -62,7 +68,7 @@ def index():
                                 per_page=paging.per_page_arg())
     args = {k: v for k, v in request.args.items() if k not in ("cursor", "page") and v}
     return render_template("letters/index.html", form=form, page=page, args=args,
-                           queue=form.queue.data, query=parse(filters.q))
+                           queue=form.antrian.data, query=parse(filters.q))
 
 
 def _letter_form() -> IncomingLetterForm:

@@ -77,18 +77,18 @@ def eoffice_dashboard_cards(user):
         counts = queue_counts(user)
         cards += [
             DashboardCard(_("Letters to read"), counts["to_read"], "letters.index", "envelope",
-                          20, (("queue", "to_read"),)),
+                          20, (("antrian", "to_read"),)),
             DashboardCard(_("Dispositions to act on"), counts["dispositions_open"],
                           "dispositions.index", "diagram-2", 21, (("antrian", "open"),)),
             DashboardCard(_("Overdue"), counts["dispositions_overdue"], "dispositions.index",
                           "alarm", 22, (("antrian", "overdue"),)),
             DashboardCard(_("Unread copies"), counts["copies"], "letters.index", "files", 23,
-                          (("queue", "copies"),)),
+                          (("antrian", "copies"),)),
         ]
         if can(user, "letters.register"):
             cards.append(DashboardCard(_("Letters I registered"), counts["registered_by_me"],
                                        "letters.index", "envelope-check", 24,
-                                       (("queue", "registered_by_me"),)))
+                                       (("antrian", "registered_by_me"),)))
         from eoffice.security import can_receive_exchange
 
         if can_receive_exchange(user):

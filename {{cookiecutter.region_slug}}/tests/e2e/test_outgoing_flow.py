@@ -174,7 +174,7 @@ def test_nota_dinas_draft_return_revise_approve_sign_send(page, network, live_se
     with page.expect_navigation():
         page.locator("form[action$='/kirim'] button").click()
     _switch(page, login_as, "sekdis")
-    page.goto("/surat-masuk/?queue=to_read")
+    page.goto("/surat-masuk/?antrian=to_read")
     row = page.locator("#letters-table tr", has_text="Permohonan akses server aplikasi")
     expect(row).to_have_count(1)
     with page.expect_navigation():

@@ -202,10 +202,10 @@ def counters(client) -> object:
     found = {}
     for value, url in re.findall(r'eo-card-value">\s*(\d+)\s*</div>\s*<a class="stretched-link" '
                                  r'href="([^"]+)"', page):
-        key = {"/surat-masuk/?queue=to_read": "to_read", "/surat-masuk/?queue=copies": "copies",
+        key = {"/surat-masuk/?antrian=to_read": "to_read", "/surat-masuk/?antrian=copies": "copies",
                "/disposisi/?antrian=open": "dispositions_open",
                "/disposisi/?antrian=overdue": "dispositions_overdue",
-               "/surat-masuk/?queue=registered_by_me": "registered_by_me"}.get(url)
+               "/surat-masuk/?antrian=registered_by_me": "registered_by_me"}.get(url)
         if key:
             found[key] = int(value)
     return found

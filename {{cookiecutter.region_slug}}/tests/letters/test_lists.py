@@ -79,33 +79,33 @@ def inbox(app, office, register):
 def test_dashboard_counters_match_the_lists(client, login, office, inbox):
     login(office.users["kabid_a"])
     counters = dashboard_counters(client)
-    to_read = listed_letters(client, "/surat-masuk/?queue=to_read")
-    copies = listed_letters(client, "/surat-masuk/?queue=copies")
+    to_read = listed_letters(client, "/surat-masuk/?antrian=to_read")
+    copies = listed_letters(client, "/surat-masuk/?antrian=copies")
     open_ = listed_dispositions(client, "/disposisi/?antrian=open")
     overdue = listed_dispositions(client, "/disposisi/?antrian=overdue")
-    assert counters["/surat-masuk/?queue=to_read"] == len(to_read) == 4  # 3 unread + SR
+    assert counters["/surat-masuk/?antrian=to_read"] == len(to_read) == 4  # 3 unread + SR
     assert sorted(to_read) == sorted([letter.id for letter in inbox["unread"]]
                                      + [inbox["secret_to"].id])
-    assert counters["/surat-masuk/?queue=copies"] == len(copies) == 2  # not the R copy
+    assert counters["/surat-masuk/?antrian=copies"] == len(copies) == 2  # not the R copy
     assert inbox["secret_copy"].id not in copies
     assert counters["/disposisi/?antrian=open"] == len(open_) == 2
     assert counters["/disposisi/?antrian=overdue"] == len(overdue) == 1
     assert overdue == [inbox["dispositions"][0].letter_id]
-    assert "/surat-masuk/?queue=registered_by_me" not in counters  # no clerk
+    assert "/surat-masuk/?antrian=registered_by_me" not in counters  # no clerk
     done = listed_dispositions(client, "/disposisi/?antrian=done")
     assert done == [inbox["dispositions"][2].letter_id]
     client.get(f"/surat-masuk/{inbox['unread'][0].id}")  # reading takes it off the counter
-    assert dashboard_counters(client)["/surat-masuk/?queue=to_read"] == 3
+    assert dashboard_counters(client)["/surat-masuk/?antrian=to_read"] == 3
 
 
 def test_the_clerks_counter_matches_their_list(client, login, office, inbox, register):
     register(office, by="other_clerk", to=[office.other_head])
     login(office.users["clerk"])
     counters = dashboard_counters(client)
-    mine = listed_letters(client, "/surat-masuk/?queue=registered_by_me&per_page=100")
-    assert counters["/surat-masuk/?queue=registered_by_me"] == len(mine) == 13
+    mine = listed_letters(client, "/surat-masuk/?antrian=registered_by_me&per_page=100")
+    assert counters["/surat-masuk/?antrian=registered_by_me"] == len(mine) == 13
     login(office.users["other_clerk"])
-    assert dashboard_counters(client)["/surat-masuk/?queue=registered_by_me"] == 1
+    assert dashboard_counters(client)["/surat-masuk/?antrian=registered_by_me"] == 1
 
 
 def test_the_sent_queue_lists_what_i_disposed(client, login, office, inbox):
@@ -349,3 +349,14 @@ def test_the_agenda_book_checks_its_range(client, login, office):
     assert "Choose at most one year." in page
     login(office.users["staf_a"])  # pegawai keep no agenda book
     assert client.get(_agenda_url("html")).status_code == 403
+
+
+def test_the_old_queue_parameter_redirects_to_antrian(client, login, office, inbox):
+    """Every list names its queue ?antrian=; bookmarks of ?queue= keep working."""
+    login(office.users["kadis"])
+    answer = client.get("/surat-masuk/?queue=to_read&per_page=100")
+    assert answer.status_code == 301
+    assert answer.headers["Location"].endswith("/surat-masuk/?per_page=100&antrian=to_read")
+    to_read = listed_letters(client, "/surat-masuk/?antrian=to_read&per_page=100")
+    assert to_read and to_read == listed_letters(client, answer.headers["Location"])
+    assert to_read != listed_letters(client, "/surat-masuk/?per_page=100")

@@ -57,12 +57,12 @@ def test_statements_do_not_grow_with_rows(app, client, login, office, register, 
               f"&date_to={today.isoformat()}&format=html")
     pages = {
         "clerk": ["/surat-masuk/?per_page=100", "/surat-masuk/?per_page=100&q=Surat",
-                  "/surat-masuk/?per_page=100&queue=registered_by_me", agenda],
+                  "/surat-masuk/?per_page=100&antrian=registered_by_me", agenda],
         "kabid_a": ["/disposisi/?antrian=open&per_page=100",
                     "/disposisi/?antrian=overdue&per_page=100",
                     "/disposisi/?antrian=done&per_page=100"],
         "kadis": ["/disposisi/?antrian=sent&per_page=100", "/surat-masuk/?per_page=100"],
-        "kabid_b": ["/surat-masuk/?per_page=100&queue=copies"],
+        "kabid_b": ["/surat-masuk/?per_page=100&antrian=copies"],
     }
     usernames = {key: office.users[key].username for key in pages}
 
