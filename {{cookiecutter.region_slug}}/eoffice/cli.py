@@ -11,6 +11,7 @@ import click
 import sqlalchemy as sa
 from flask import Flask, current_app
 from flask.cli import AppGroup
+from flask_babel import gettext as _
 
 from eoffice.config import INSECURE_SECRET
 from eoffice.extensions import db
@@ -70,8 +71,8 @@ def demo(force: bool) -> None:
     from eoffice.demo import load_demo
 
     if current_app.config["EOFFICE_ENV"] == "production" and not force:
-        raise click.ClickException(
-            "EOFFICE_ENV=production: demo data would mix with real data. Use --force if sure.")
+        raise click.ClickException(_(
+            "EOFFICE_ENV=production: demo data would mix with real data. Use --force if sure."))
     result = load_demo()
     for hook_result in current_app.extensions["eoffice_plugins"].hook.eoffice_demo_data(
             app=current_app._get_current_object(), faker=_faker()):

@@ -88,6 +88,13 @@ def test_demo_refuses_production(app, run, monkeypatch):
     assert "--force" in result.output
     assert count(Staff) == 0
 
+    from flask_babel import refresh
+
+    monkeypatch.setitem(app.config, "BABEL_DEFAULT_LOCALE", "id")  # a region's default
+    refresh()  # the test's app context has cached the English locale
+    refused = run("demo")
+    assert "data demo akan bercampur dengan data sungguhan" in refused.output, refused.output
+
     forced = run("demo", "--force")
     assert forced.exit_code == 0, forced.output
     assert count(Staff) >= 60

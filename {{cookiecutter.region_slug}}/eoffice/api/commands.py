@@ -6,6 +6,7 @@ import datetime as dt
 
 import click
 import sqlalchemy as sa
+from flask_babel import gettext as _
 
 from eoffice.extensions import db
 
@@ -29,7 +30,7 @@ def create(name: str, username: str, scopes: tuple[str, ...], days: int) -> None
     from eoffice.db import utcnow
 
     if bool(username) == bool(scopes):
-        raise click.UsageError("Give --user (personal token) or --scope (system token).")
+        raise click.UsageError(_("Give --user (personal token) or --scope (system token)."))
     user = None
     if username:
         user = db.session.scalar(sa.select(User).where(User.username == username))

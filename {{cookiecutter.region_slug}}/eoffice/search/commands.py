@@ -6,6 +6,7 @@ import time
 
 import click
 import sqlalchemy as sa
+from flask_babel import gettext as _
 
 from eoffice.extensions import db
 
@@ -26,8 +27,9 @@ def reindex(names: tuple[str, ...]) -> None:
     known = {s.name for s in index.sources()}
     unknown = set(names) - known
     if unknown:
-        raise click.ClickException(
-            f"unknown source: {', '.join(sorted(unknown))} (known: {', '.join(sorted(known))})")
+        raise click.ClickException(_("Unknown source: %(unknown)s (known: %(known)s).",
+                                     unknown=", ".join(sorted(unknown)),
+                                     known=", ".join(sorted(known))))
     started = time.monotonic()
 
     def progress(name: str, count: int) -> None:
