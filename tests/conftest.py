@@ -18,6 +18,12 @@ from pathlib import Path
 from types import ModuleType
 
 import pytest
+from hypothesis import settings
+
+# Speed is measured by benchmarks, never by timed tests: hypothesis's 200 ms deadline
+# failed a hook test on a busy CI machine. No example database in the template folder.
+settings.register_profile("template", database=None, deadline=None)
+settings.load_profile("template")
 
 ROOT = Path(__file__).resolve().parent.parent
 TEMPLATE_DIR = ROOT / "{{cookiecutter.region_slug}}"
