@@ -47,6 +47,9 @@ def edit_user(user_id: int | None = None):
         abort(404)
     form = UserForm(obj=user)
     form.roles.choices = [(r, ROLE_LABELS.get(r, r)) for r in ROLES]
+    if user is None:  # there is no current password to keep
+        form.password.label.text = _("Password")
+        form.password.description = _("Required. The user must change it at the first login.")
     if user is not None and request.method == "GET":
         form.roles.data = sorted(user.role_names)
         form.staff_number.data = format_nip(user.staff.id_number) if user.staff else ""

@@ -102,3 +102,14 @@ def test_users_list_search(client, create_user, as_admin):
     create_user(username="budi", full_name="Budi Santoso")
     text = page_text(client.get("/admin/pengguna?q=aminah"))
     assert "Siti Aminah" in text and "Budi Santoso" not in text
+
+
+def test_new_user_form_does_not_speak_of_a_current_password(client, create_user, as_admin):
+    """A new user has no password to keep: the form asks for one; editing explains
+    that an empty field keeps it."""
+    new = page_text(client.get("/admin/pengguna/baru"))
+    assert "keep the current password" not in new
+    assert "Required. The user must change it at the first login." in new
+    user = create_user("kept", roles=["pegawai"])
+    edit = page_text(client.get(f"/admin/pengguna/{user.id}/ubah"))
+    assert "Leave empty to keep the current password." in edit

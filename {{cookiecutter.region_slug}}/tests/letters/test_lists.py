@@ -360,3 +360,10 @@ def test_the_old_queue_parameter_redirects_to_antrian(client, login, office, inb
     to_read = listed_letters(client, "/surat-masuk/?antrian=to_read&per_page=100")
     assert to_read and to_read == listed_letters(client, answer.headers["Location"])
     assert to_read != listed_letters(client, "/surat-masuk/?per_page=100")
+
+
+def test_registered_by_me_tab_is_for_clerks_only(client, login, office, inbox):
+    login(office.users["kadis"])
+    assert "antrian=registered_by_me" not in client.get("/surat-masuk/").get_data(as_text=True)
+    login(office.users["clerk"])
+    assert "antrian=registered_by_me" in client.get("/surat-masuk/").get_data(as_text=True)
