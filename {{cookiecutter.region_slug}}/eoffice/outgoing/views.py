@@ -367,7 +367,7 @@ def expedition():
     if not request.args:
         form.date_from.data, form.date_to.data = today.replace(day=1), today
     rows = None
-    if request.args and form.validate():
+    if not request.args or form.validate():  # opened bare: this month's book at once
         if form.date_from.data > form.date_to.data:
             form.date_to.errors = [_("The end date is before the start date.")]
         else:

@@ -340,9 +340,10 @@ def test_the_clerk_sees_the_units_whole_book(client, login, office, agenda):
 
 def test_the_agenda_book_checks_its_range(client, login, office):
     login(office.users["clerk"])
-    page = page_text(client.get("/surat-masuk/agenda"))
-    assert 'id="agenda-table"' not in page and 'name="date_from"' in page
-    page = page_text(client.get("/surat-masuk/agenda?date_from=2026-02-01&date_to=2026-01-01"))
+    page = client.get("/surat-masuk/agenda").get_data(as_text=True)
+    assert 'id="agenda-table"' in page and 'name="date_from"' in page  # this month, at once
+    page = client.get("/surat-masuk/agenda?date_from=2026-02-01&date_to=2026-01-01"
+                      ).get_data(as_text=True)
     assert "The end date is before the start date." in page and 'id="agenda-table"' not in page
     page = page_text(client.get("/surat-masuk/agenda?date_from=2024-01-01&date_to=2026-01-01"
                                 "&format=csv"))
@@ -367,3 +368,16 @@ def test_registered_by_me_tab_is_for_clerks_only(client, login, office, inbox):
     assert "antrian=registered_by_me" not in client.get("/surat-masuk/").get_data(as_text=True)
     login(office.users["clerk"])
     assert "antrian=registered_by_me" in client.get("/surat-masuk/").get_data(as_text=True)
+
+
+def test_the_agenda_and_expedition_books_open_with_this_months_rows(client, login, office,
+                                                                    register):
+    """Opened from the menu, a book shows this month at once; no "Show" press needed."""
+    from eoffice.letters.services import today_local
+
+    register(office, subject="Diterima hari ini", received_date=today_local())
+    login(office.users["clerk"])
+    assert "Diterima hari ini" in page_text(client.get("/surat-masuk/agenda"))
+    expedition = client.get("/surat-keluar/ekspedisi")
+    assert expedition.status_code == 200
+    assert 'id="expedition-table"' in expedition.get_data(as_text=True)

@@ -98,7 +98,7 @@ def test_nota_dinas_from_draft_to_disposition(app, client, login, office, tmp_pa
     assert incoming is not None
 
     login(office.users["kabid_b"])
-    listing = client.get("/surat-masuk/?queue=to_read").get_data(as_text=True)
+    listing = client.get("/surat-masuk/?antrian=to_read").get_data(as_text=True)
     assert incoming.agenda_number in listing
     form = client.get(f"/disposisi/surat/{incoming.id}/baru")
     assert form.status_code == 200

@@ -87,13 +87,13 @@ def test_internal_recipients_get_one_registered_incoming_letter(client, office, 
 
     # The addressee finds it in their queue and opens the signed PDF.
     log_in(client, office.users["kabid_b"])
-    queue = page_text(client.get("/surat-masuk/?queue=to_read"))
+    queue = page_text(client.get("/surat-masuk/?antrian=to_read"))
     assert f'href="/surat-masuk/{incoming.id}"' in queue
     download = client.get(f"/surat-masuk/{incoming.id}/berkas/{attachment.id}")
     assert download.status_code == 200 and download.data.startswith(b"%PDF")
     log_in(client, office.users["sekretaris"])  # the copy, as tembusan
     assert f'href="/surat-masuk/{incoming.id}"' in page_text(
-        client.get("/surat-masuk/?queue=copies"))
+        client.get("/surat-masuk/?antrian=copies"))
 
 
 def test_a_disposition_on_the_delivered_letter(client, office, make_draft, advance,
