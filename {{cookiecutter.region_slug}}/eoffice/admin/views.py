@@ -120,10 +120,37 @@ def end_user_sessions(user_id: int):
 @bp.route("/audit")
 @permission_required("audit.view")
 def audit_log():
-    query = sa.select(audit.AuditEvent).order_by(audit.AuditEvent.id.desc())
-    action = text_arg("action", 100) or ""
+    """The audit log, newest first, paged by id (never counted whole: a region's log
+    grows by every sign-in), filtered by group and action chosen by name."""
+    from eoffice import paging
+    from eoffice.audit_labels import action_choices, action_label, group_choices, object_ref
+
+    groups = group_choices()
+    group = text_arg("kelompok", 100) or ""
+    if group not in {value for value, _label in groups}:
+        group = ""
+    prefixes = group.split(",") if group else []
+    actions = action_choices(prefixes)
+    action = text_arg("aksi", 64) or ""
+    legacy = text_arg("action", 100) or ""  # the old free-text prefix filter, for bookmarks
+    query = sa.select(audit.AuditEvent)
     if action:
-        query = query.where(audit.AuditEvent.action.like(f"{action}%"))
-    page = db.paginate(query, page=page_arg(), per_page=rows_per_page(), max_per_page=200)
+        query = query.where(audit.AuditEvent.action == action)
+    elif prefixes:
+        query = query.where(sa.or_(*[audit.AuditEvent.action.like(f"{prefix}.%")
+                                     for prefix in prefixes]))
+    elif legacy:
+        query = query.where(audit.AuditEvent.action.like(f"{legacy}%"))
+    cursor = paging.fits(paging.cursor_arg(), int)
+    per_page = paging.per_page_arg(rows_per_page(), maximum=200)
+    forward = cursor is None or cursor.forward
+    if cursor is not None:
+        query = query.where(paging.after([audit.AuditEvent.id], cursor.key, descending=forward))
+    order = audit.AuditEvent.id.desc() if forward else audit.AuditEvent.id.asc()
+    rows = list(db.session.scalars(query.order_by(order).limit(per_page + 1)))
+    page = paging.page_from_rows(rows, per_page, cursor, lambda event: (event.id,))
     chain = audit.verify_chain(read_anchors()) if request.args.get("verify") == "1" else None
-    return render_template("admin/audit.html", page=page, action=action, chain=chain)
+    args = {k: v for k, v in (("kelompok", group), ("aksi", action), ("action", legacy)) if v}
+    return render_template("admin/audit.html", page=page, chain=chain, groups=groups,
+                           group=group, actions=actions, action=action, args=args,
+                           action_label=action_label, object_ref=object_ref)

@@ -1,0 +1,136 @@
+"""What the audit log's codes mean, in the reader's language.
+
+The log stores stable codes (``outgoing.sign_refused``, ``incoming_letters 7``) so that
+its hash chain never depends on a translation. The audit page shows them as words: an
+action label, the group it belongs to (the filter), and the object as a link to its page
+when the object has one. A plugin's own actions have no label here and are shown as
+their code, which stays readable ("perpustakaan.book_lent").
+
+Every action the core records has a label: ``tests/test_audit_labels.py`` reads the
+source for ``audit.record("...")`` calls and fails on one without.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from flask import url_for
+from flask_babel import lazy_gettext as _l
+
+GROUPS = {
+    "auth": _l("Sign-in and passwords"),
+    "user": _l("User accounts"),
+    "api": _l("API tokens"),
+    "letter": _l("Incoming letters"),
+    "outgoing": _l("Outgoing letters"),
+    "exchange": _l("Exchange with other regions"),
+    "staff": _l("Staff records"),
+    "unit": _l("Organisation"),
+    "position": _l("Organisation"),
+    "classification": _l("Classification and instructions"),
+    "instruction": _l("Classification and instructions"),
+    "audit": _l("Audit log"),
+}
+
+ACTIONS = {
+    "api.token_created": _l("API token created"),
+    "api.token_revoked": _l("API token revoked"),
+    "audit.guards_restored": _l("Audit log guards restored"),
+    "auth.locked": _l("Account locked after wrong passwords"),
+    "auth.login": _l("Signed in"),
+    "auth.login_failed": _l("Sign-in failed"),
+    "auth.login_locked": _l("Sign-in refused: account locked"),
+    "auth.logout": _l("Signed out"),
+    "auth.password_changed": _l("Password changed"),
+    "auth.password_confirm_failed": _l("Wrong password when confirming"),
+    "auth.password_rules_failed": _l("Password must be changed (rules)"),
+    "auth.session_ended": _l("Session ended"),
+    "auth.sessions_ended": _l("All sessions ended"),
+    "classification.created": _l("Classification code added"),
+    "exchange.delivered": _l("Delivered to another region"),
+    "exchange.delivery_failed": _l("Delivery to another region failed"),
+    "exchange.peer_added": _l("Partner region added"),
+    "exchange.queued": _l("Queued for delivery"),
+    "exchange.retry_requested": _l("Delivery retried"),
+    "instruction.saved": _l("Disposition instruction saved"),
+    "letter.accepted": _l("Letter from another region accepted"),
+    "letter.cancelled": _l("Letter cancelled"),
+    "letter.filed": _l("Letter archived"),
+    "letter.read": _l("Letter read"),
+    "letter.received": _l("Letter received from another region"),
+    "letter.registered": _l("Letter registered"),
+    "letter.rejected": _l("Letter from another region rejected"),
+    "outgoing.approved": _l("Draft approved (paraf)"),
+    "outgoing.cancelled": _l("Outgoing letter cancelled"),
+    "outgoing.drafted": _l("Draft created"),
+    "outgoing.returned": _l("Draft returned for revision"),
+    "outgoing.revised": _l("Draft revised"),
+    "outgoing.sent": _l("Outgoing letter sent"),
+    "outgoing.sign_refused": _l("Signing refused"),
+    "outgoing.signed": _l("Outgoing letter signed"),
+    "outgoing.submitted": _l("Draft submitted"),
+    "position.created": _l("Position added"),
+    "position.holder_changed": _l("Position holder changed"),
+    "staff.created": _l("Staff record added"),
+    "staff.exported": _l("Staff records exported"),
+    "staff.imported": _l("Staff records imported"),
+    "unit.created": _l("Unit added"),
+    "user.created": _l("User created"),
+    "user.sessions_ended": _l("User's sessions ended by an administrator"),
+    "user.updated": _l("User changed"),
+}
+
+# object_type -> (label, endpoint, the endpoint's id argument)
+OBJECTS = {
+    "incoming_letters": (_l("Incoming letter"), "letters.detail", "letter_id"),
+    "outgoing_letters": (_l("Outgoing letter"), "outgoing.detail", "letter_id"),
+    "users": (_l("User"), "admin.edit_user", "user_id"),
+    "staff": (_l("Staff record"), "staff.detail", "staff_id"),
+    "units": (_l("Unit"), "org.edit_unit", "unit_id"),
+    "positions": (_l("Position"), "org.edit_position", "position_id"),
+    "classifications": (_l("Classification"), "archive.edit", "item_id"),
+    "api_tokens": (_l("API token"), None, None),
+    "exchange_peers": (_l("Partner region"), None, None),
+    "disposition_instructions": (_l("Instruction"), None, None),
+    "system": (_l("System"), None, None),
+}
+
+
+@dataclass(frozen=True)
+class ObjectRef:
+    label: str
+    number: str
+    url: str | None
+
+
+def action_label(action: str) -> str:
+    label = ACTIONS.get(action)
+    return str(label) if label is not None else action
+
+
+def group_choices() -> list[tuple[str, str]]:
+    """(prefix, label) for the filter; groups that share a label share one entry whose
+    value lists both prefixes (``unit,position``)."""
+    merged: dict[str, list[str]] = {}
+    for prefix, label in GROUPS.items():
+        merged.setdefault(str(label), []).append(prefix)
+    return sorted(((",".join(prefixes), label) for label, prefixes in merged.items()),
+                  key=lambda choice: choice[1])
+
+
+def action_choices(prefixes: list[str]) -> list[tuple[str, str]]:
+    return sorted(((code, str(label)) for code, label in ACTIONS.items()
+                   if not prefixes or code.split(".", 1)[0] in prefixes),
+                  key=lambda choice: choice[1])
+
+
+def object_ref(object_type: str, object_id: str | None) -> ObjectRef:
+    """The object as words, linked when it has a page. The link is only a link: the
+    page it leads to applies its own access rule (an R letter stays a 404 for an
+    auditor who may not read it)."""
+    label, endpoint, argument = OBJECTS.get(object_type, (object_type, None, None))
+    number = object_id if object_id not in (None, "None") else ""
+    url = None
+    if endpoint and number.isdigit():
+        url = url_for(endpoint, **{argument: int(number)})
+    return ObjectRef(str(label), number, url)
