@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
 from flask import Flask, current_app, url_for
-from flask_babel import format_date, format_datetime
+from flask_babel import format_date, format_datetime, format_time, get_locale
 from flask_login import current_user
 
 from eoffice.security import can
@@ -103,15 +103,31 @@ def timezone_abbreviation() -> str:
         current_app.config["TIMEZONE"], current_app.config["TIMEZONE"])
 
 
+# On screen every date reads the same way: "3 Des 2026" and "3 Des 2026 13.45 WIB" (in
+# English "Dec 3, 2026" and "Dec 3, 2026, 1:45 PM WIB"): Babel's medium date and short
+# time in the reader's locale. "short" is accepted for compact places but gives the same
+# words (a numeric 3/12/26 reads as 12 March to half the readers); "long" and "full" are
+# for letters and PDFs ("3 Desember 2026").
+SCREEN_FORMATS = ("short", "medium")
+
+
 def filter_datetime(value: dt.datetime | None, fmt: str = "medium") -> str:
     local = to_local(value)
     if local is None:
         return "-"
-    return f"{format_datetime(local.replace(tzinfo=None), fmt)} {timezone_abbreviation()}"
+    local = local.replace(tzinfo=None)
+    if fmt in SCREEN_FORMATS:
+        join = ", " if get_locale().language == "en" else " "
+        text = f"{format_date(local.date(), 'medium')}{join}{format_time(local, 'short')}"
+    else:
+        text = format_datetime(local, fmt)
+    return f"{text} {timezone_abbreviation()}"
 
 
 def filter_date(value: dt.date | None, fmt: str = "long") -> str:
-    return format_date(value, fmt) if value else "-"
+    if not value:
+        return "-"
+    return format_date(value, "medium" if fmt in SCREEN_FORMATS else fmt)
 
 
 def filter_iso_date(value: str | None, fmt: str = "long") -> str:
