@@ -23,3 +23,4 @@ def test_screen_dates_have_one_shape(app, locale, date, moment):
             assert filter_datetime(stored, fmt) == moment
         assert filter_date(stored.date(), "long") == ("3 Desember 2026" if locale == "id"
                                                        else "December 3, 2026")
+

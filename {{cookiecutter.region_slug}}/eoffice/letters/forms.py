@@ -11,8 +11,9 @@ SECURITY_CHOICES = [
     ("R", _l("R - Rahasia (secret)")), ("SR", _l("SR - Sangat rahasia (top secret)")),
 ]
 SPEED_CHOICES = [
-    ("biasa", _l("Biasa (ordinary)")), ("penting", _l("Penting (important)")),
-    ("segera", _l("Segera (urgent)")), ("amat_segera", _l("Amat segera (very urgent)")),
+    # Permendagri 1/2023's levels; English readers get English words, not "Segera (urgent)"
+    ("biasa", _l("Ordinary")), ("penting", _l("Important")),
+    ("segera", _l("Urgent")), ("amat_segera", _l("Very urgent")),
 ]
 STATUS_CHOICES = [("registered", _l("Registered")), ("filed", _l("Filed")),
                   ("cancelled", _l("Cancelled"))]

@@ -358,3 +358,15 @@ def test_duplicates_are_looked_for_in_the_clerks_unit(app, office, register, cre
     else:
         assert register(office, by=again_by, to=to, sender="Gubernur",
                         sender_number="800/1").agenda_seq == 2
+
+
+def test_speed_levels_speak_the_readers_language(client, login, office, register):
+    """English mode once showed "Segera (urgent)" in forms and "Segera" on badges."""
+    from tests.helpers import page_text
+
+    letter = register(office, speed="segera", subject="Cepat")
+    login(office.users["clerk"])
+    english = page_text(client.get(f"/surat-masuk/{letter.id}"))
+    assert "Urgent" in english and "Segera" not in english
+    form = page_text(client.get("/surat-masuk/baru"))
+    assert "Very urgent" in form and "(urgent)" not in form
