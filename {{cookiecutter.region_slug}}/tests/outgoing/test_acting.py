@@ -223,6 +223,8 @@ def test_after_the_range_the_plt_can_no_longer_sign(people, make_draft, advance,
 
 def test_an_letter_shows_the_superior_above_the_signer(client, people, make_draft, advance,
                                                        frozen):
+    from eoffice import audit
+
     office = people
     letter = make_draft(drafter="staf_a", signer=office.sekretaris, chain=[],
                         signing_as="an", on_behalf_position_id=office.kadis.id)
@@ -234,6 +236,11 @@ def test_an_letter_shows_the_superior_above_the_signer(client, people, make_draf
     assert letter.signatory["on_behalf"] == "Kepala Dinas"
     text = pdf_text(client.get(f"/surat-keluar/{letter.id}/surat.pdf").data)
     assert "a.n. Kepala Dinas Sekretaris," in text
+    page = page_text(client.get(f"/surat-keluar/{letter.id}"))
+    assert "a.n. Kepala Dinas" in page
+    signed = [e for e in audit.events_for("outgoing_letters", letter.id)
+              if e.action == "outgoing.signed"][0]
+    assert (signed.data["signing_as"], signed.data["on_behalf"]) == ("an", "Kepala Dinas")
 
 
 def test_ub_letter_shows_an_the_subordinate_and_ub(client, people, make_draft, frozen):
