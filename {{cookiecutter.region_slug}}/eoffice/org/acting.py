@@ -71,6 +71,17 @@ def acting_for(position_id: int, day: dt.date | None = None) -> ActingAssignment
         .options(joinedload(ActingAssignment.user)).order_by(ActingAssignment.id).limit(1))
 
 
+def current_for(user) -> list[ActingAssignment]:
+    """The user's assignments in force today, with their positions (for the dashboard's
+    line "Plh. <position> until <day>")."""
+    if getattr(user, "id", None) is None:
+        return []
+    return list(db.session.scalars(
+        sa.select(ActingAssignment).where(ActingAssignment.user_id == user.id,
+                                          *_active(today()))
+        .options(joinedload(ActingAssignment.position)).order_by(ActingAssignment.start_date)))
+
+
 @event.listens_for(Session, "after_flush")
 def _forget(session, flush_context) -> None:
     """An assignment, a position (holder, active) or a user (active, staff record)

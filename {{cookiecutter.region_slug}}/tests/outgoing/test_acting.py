@@ -90,6 +90,7 @@ def test_acting_official_gets_the_positions_queues_inside_the_range_only(
         assert listed(client, "/surat-keluar/?antrian=to_verify",
                       f'href="/surat-keluar/{draft.id}"')
         shown = counters(client)
+        assert "You act as Plh. Kabid Aptika until" in page_text(client.get("/"))
         assert shown["/surat-masuk/?queue=to_read"] == 1
         assert shown["/disposisi/?antrian=open"] == 1
     frozen(DAY + dt.timedelta(days=3))  # the day after
@@ -101,6 +102,7 @@ def test_acting_official_gets_the_positions_queues_inside_the_range_only(
     assert client.get(f"/surat-masuk/{to_read.id}").status_code == 404
     assert client.get(f"/surat-keluar/{draft.id}").status_code == 404
     shown = counters(client)
+    assert "You act as" not in page_text(client.get("/"))
     assert shown.get("/surat-masuk/?queue=to_read", 0) == 0
     assert shown.get("/disposisi/?antrian=open", 0) == 0
 
