@@ -415,14 +415,11 @@ def granted_ids(rule_: AccessRule, grantees: list[Grantee], *, distinct: bool = 
 
 
 def person_grantees(user) -> list[Grantee]:
-    """The user and the position they hold: what every rule grants to people."""
-    from eoffice.security import user_position
+    """The user and the positions they hold today (their own, and those they act for as
+    Plt or Plh: ``security.held_positions``): what every rule grants to people."""
+    from eoffice.security import held_positions
 
-    out = [(USER, user.id)]
-    position = user_position(user)
-    if position is not None:
-        out.append((POSITION, position.id))
-    return out
+    return [(USER, user.id), *[(POSITION, p.id) for p in held_positions(user)]]
 
 
 def can_see(rule_: AccessRule, user, object_id: int | None) -> bool:

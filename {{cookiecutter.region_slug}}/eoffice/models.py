@@ -10,7 +10,7 @@ from eoffice.exchange.models import Delivery, InboundLetter, Peer, ReceivedReque
 from eoffice.files import StoredFile
 from eoffice.letters.models import IncomingLetter, LetterAttachment, LetterRecipient
 from eoffice.numbering import Counter
-from eoffice.org.models import Position, PositionPath, Unit, UnitPath
+from eoffice.org.models import ActingAssignment, Position, PositionPath, Unit, UnitPath
 from eoffice.outgoing.models import (
     ApprovalStep,
     DraftRevision,
@@ -23,7 +23,8 @@ from eoffice.search.models import OUTGOING as SEARCH_OUTGOING
 from eoffice.staff.models import Golongan, Staff
 
 __all__ = [
-    "AccessGrant", "PositionPath", "UnitPath", "SEARCH_INCOMING", "SEARCH_OUTGOING",
+    "AccessGrant", "ActingAssignment", "PositionPath", "UnitPath", "SEARCH_INCOMING",
+    "SEARCH_OUTGOING",
     "ApiToken", "Delivery", "InboundLetter", "Peer", "ReceivedRequest",
     "ApprovalStep", "DraftRevision", "OutgoingAttachment", "OutgoingLetter", "OutgoingRecipient",
     "AuditEvent", "AuditHead", "Classification", "Counter", "Disposition",

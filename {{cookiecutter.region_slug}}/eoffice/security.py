@@ -138,6 +138,48 @@ def user_position(user):
     return position if position is not None and position.active else None
 
 
+def held_positions(user) -> list:
+    """Every position ``user`` holds today: their own (first), then those they act for as
+    Plt or Plh (``eoffice.org.acting``). THE answer to "which positions does this user
+    hold now": access grants, queues, counters and the right to act on a letter all
+    read it, so an acting official gets a position's work for exactly the days of the
+    assignment."""
+    if not getattr(user, "is_authenticated", False) or is_system(user):
+        return []
+    from eoffice.extensions import db
+    from eoffice.org.acting import acting_position_ids
+    from eoffice.org.models import Position
+
+    own = user_position(user)
+    out = [own] if own is not None else []
+    for position_id in acting_position_ids(user):
+        if own is None or position_id != own.id:
+            out.append(db.session.get(Position, position_id))
+    return out
+
+
+def held_position_ids(user) -> list[int]:
+    """The ids of ``held_positions`` (own first); [-1] when there are none, so that an
+    ``IN`` of them matches nothing on every database."""
+    return [p.id for p in held_positions(user)] or [-1]
+
+
+def holds(user, position_id: int | None) -> bool:
+    """Whether ``user`` holds the position today, as its holder or acting for it."""
+    return position_id is not None and any(p.id == position_id for p in held_positions(user))
+
+
+def acting_capacity(user, position_id: int | None) -> str | None:
+    """"plt" or "plh" when ``user`` holds the position today only as an acting official
+    (not as its holder); None otherwise."""
+    own = user_position(user)
+    if position_id is None or (own is not None and own.id == position_id):
+        return None
+    from eoffice.org.acting import acting_position_ids
+
+    return acting_position_ids(user).get(position_id)
+
+
 def positions_below(position_id: int) -> set[int]:
     """The position and every position under it (cached for the request)."""
     from eoffice.extensions import db

@@ -32,6 +32,7 @@ MATRIX = {
     "/organisasi/unit/baru": (200, 403, 403, 403),
     "/organisasi/unit/{unit}/ubah": (200, 403, 403, 403),
     "/organisasi/jabatan/baru": (200, 403, 403, 403),
+    "/organisasi/plt": (200, 403, 403, 403),
     "/pegawai/": (200, 403, 200, 403),
     "/pegawai/baru": (200, 403, 403, 403),
     "/pegawai/{target}": (200, 404, 200, 404),
@@ -60,7 +61,7 @@ MATRIX = {
 
 # POSTs that change data: only the admin gets past the permission check.
 POSTS = ["/pegawai/baru", "/pegawai/{target}/ubah", "/pegawai/impor", "/organisasi/unit/baru",
-         "/organisasi/jabatan/baru", "/admin/pengguna/baru",
+         "/organisasi/jabatan/baru", "/organisasi/plt", "/admin/pengguna/baru",
          "/admin/pengguna/{pegawai_user}/ubah"]
 
 

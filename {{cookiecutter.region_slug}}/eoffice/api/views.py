@@ -36,8 +36,8 @@ from eoffice.numbering import locks_itself
 from eoffice.security import (
     can_view_outgoing,
     can_view_staff,
+    holds,
     permission_required,
-    user_position,
 )
 
 PUBLIC_ENDPOINTS = {"api.health", "api.openapi"}
@@ -298,8 +298,7 @@ def _my_recipient(recipient_id: int):
     from eoffice.dispositions.models import DispositionRecipient
 
     recipient = db.session.get(DispositionRecipient, recipient_id)
-    position = user_position(principal())
-    if recipient is None or position is None or recipient.position_id != position.id:
+    if recipient is None or not holds(principal(), recipient.position_id):
         abort(404)
     return recipient
 

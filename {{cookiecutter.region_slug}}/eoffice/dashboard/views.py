@@ -11,7 +11,10 @@ from eoffice.ui import dashboard_cards
 @bp.route("/")
 @permission_required("dashboard.view")
 def index():
-    return render_template("dashboard/index.html", cards=dashboard_cards(current_user))
+    from eoffice.org.acting import current_for
+
+    return render_template("dashboard/index.html", cards=dashboard_cards(current_user),
+                           acting=current_for(current_user))
 
 
 @bp.route("/tentang")

@@ -21,7 +21,7 @@ from eoffice.dispositions.models import (
 from eoffice.extensions import db
 from eoffice.letters.models import IncomingLetter
 from eoffice.org.models import Position, Unit
-from eoffice.security import positions_below, user_position
+from eoffice.security import acting_capacity, held_position_ids, holds, positions_below
 
 # Dispositions and their recipients are linked both ways (a forward points at the
 # recipient row it came from), so joins name their condition.
@@ -136,26 +136,30 @@ def dispose(letter: IncomingLetter, data: DispositionInput, *, actor,
 
     Top level: the actor holds an addressee position of the letter. Forward
     (re-disposisi): the actor holds ``from_recipient``'s position, still open.
-    Recipients must be below the actor's position in the tree.
+    Recipients must be below that position in the tree. "Holds" includes acting for
+    the position (Plt/Plh) today: the disposition is then written from the position
+    they act for, and the event says so.
     """
     from eoffice.letters.services import addressee_position_of, today_local
 
     numbering.begin_write()
-    position = user_position(actor)
+    if from_recipient is None:
+        position = addressee_position_of(letter, actor)
+    else:
+        position = from_recipient.position if holds(actor, from_recipient.position_id) \
+            else None
     errors: dict[str, str] = {}
     if letter.status == "cancelled":
         raise DispositionError({"to_positions": str(_l("The letter was cancelled."))})
     if letter.status != "registered":  # filed (no disposition needed) or awaiting a clerk
         raise DispositionError({"to_positions": str(_l(
             "This letter is not open for dispositions."))})
-    if position is None:
-        raise DispositionError({"to_positions": str(_l("You do not hold a position."))})
     if from_recipient is None:
-        if addressee_position_of(letter, actor) is None:
+        if position is None:
             raise DispositionError({"to_positions": str(_l(
                 "Only the holder of an addressee position can write a disposition on this "
                 "letter."))})
-    elif from_recipient.position_id != position.id or not from_recipient.is_open:
+    elif position is None or not from_recipient.is_open:
         raise DispositionError({"to_positions": str(_l("This disposition is not open for you."))})
     allowed = positions_below(position.id) - {position.id}
     targets = list(dict.fromkeys(data.to_positions))
@@ -197,11 +201,14 @@ def dispose(letter: IncomingLetter, data: DispositionInput, *, actor,
     db.session.flush()
     names = dict(db.session.execute(sa.select(Position.id, Position.name).where(
         Position.id.in_(targets))).all())
+    data = {"disposition": disposition.id, "from": position.name,
+            "to": [names[p] for p in targets], "due": due.isoformat(),
+            "instructions": [i.text for i in instructions]}
+    capacity = acting_capacity(actor, position.id)
+    if capacity:
+        data |= {"capacity": capacity, "for_position": position.name}
     _letter_event("disposition.forwarded" if from_recipient else "disposition.created",
-                  letter.id, actor, {
-                      "disposition": disposition.id, "from": position.name,
-                      "to": [names[p] for p in targets], "due": due.isoformat(),
-                      "instructions": [i.text for i in instructions]})
+                  letter.id, actor, data)
     return disposition
 
 
@@ -211,8 +218,7 @@ def _set_status(recipient: DispositionRecipient, status: str) -> None:
 
 def recipient_for_user(recipient_id: int, user) -> DispositionRecipient:
     recipient = db.session.get(DispositionRecipient, recipient_id)
-    position = user_position(user)
-    if recipient is None or position is None or recipient.position_id != position.id:
+    if recipient is None or not holds(user, recipient.position_id):
         raise DispositionError({"status": str(_l("This disposition is not addressed to you."))})
     return recipient
 
@@ -274,8 +280,7 @@ def report(recipient: DispositionRecipient, text: str, upload: tuple[str, bytes]
 
 
 def _sender_check(recipient: DispositionRecipient, actor) -> None:
-    position = user_position(actor)
-    if position is None or recipient.disposition.from_position_id != position.id:
+    if not holds(actor, recipient.disposition.from_position_id):
         raise DispositionError({"status": str(_l(
             "Only the sender of the disposition can do this."))})
 
@@ -370,13 +375,12 @@ def queue_query(user, which: str = "open") -> sa.Select:
     """Disposition rows of the user's position: open, overdue, done, or sent by it."""
     from eoffice.letters.services import today_local
 
-    position = user_position(user)
-    pid = position.id if position else -1
+    held = held_position_ids(user)  # their own, and those they act for today
     query = sa.select(DispositionRecipient).join(Disposition, _ON_DISPOSITION)
     if which == "sent":
-        query = query.where(Disposition.from_position_id == pid)
+        query = query.where(Disposition.from_position_id.in_(held))
     else:
-        query = query.where(DispositionRecipient.position_id == pid).where(sa.exists().where(
+        query = query.where(DispositionRecipient.position_id.in_(held)).where(sa.exists().where(
             IncomingLetter.id == Disposition.letter_id, IncomingLetter.status != "cancelled"))
     if which == "overdue":
         query = query.where(DispositionRecipient.status.in_(OPEN_STATUSES),
@@ -412,11 +416,10 @@ def queue_page(user, which: str = "open", *, cursor=None, per_page: int = 25):
 def disposition_queue_counts(user) -> dict[str, int]:
     from eoffice.letters.services import today_local
 
-    position = user_position(user)
     # From the (position, status) queue index: exact, as cheap as the queue is short.
     base = sa.select(sa.func.count()).select_from(DispositionRecipient).join(
         Disposition, _ON_DISPOSITION).where(
-        DispositionRecipient.position_id == (position.id if position else -1),
+        DispositionRecipient.position_id.in_(held_position_ids(user)),
         DispositionRecipient.status.in_(OPEN_STATUSES), sa.exists().where(
             IncomingLetter.id == Disposition.letter_id, IncomingLetter.status != "cancelled"))
     opened, overdue = db.session.execute(sa.select(

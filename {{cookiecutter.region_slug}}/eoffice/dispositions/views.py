@@ -10,7 +10,7 @@ from eoffice.dispositions.forms import DispositionForm, InstructionForm, ReportF
 from eoffice.dispositions.models import DispositionInstruction, DispositionRecipient
 from eoffice.extensions import db
 from eoffice.letters.services import today_local, visible_letter
-from eoffice.security import can_view_letter, permission_required, user_position
+from eoffice.security import can_view_letter, holds, permission_required
 
 QUEUES = ("open", "overdue", "done", "sent")
 
@@ -74,8 +74,7 @@ def create(letter_id: int):
 
 def _my_recipient(recipient_id: int) -> DispositionRecipient:
     recipient = db.session.get(DispositionRecipient, recipient_id)
-    position = user_position(current_user)
-    if recipient is None or position is None or recipient.position_id != position.id:
+    if recipient is None or not holds(current_user, recipient.position_id):
         abort(404)
     return recipient
 

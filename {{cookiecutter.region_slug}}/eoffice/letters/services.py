@@ -25,7 +25,12 @@ from eoffice.letters.models import (
     LetterRecipient,
 )
 from eoffice.org.models import Position
-from eoffice.security import letter_access_clause, user_position, user_unit_id
+from eoffice.security import (
+    held_position_ids,
+    held_positions,
+    letter_access_clause,
+    user_unit_id,
+)
 from eoffice.ui import to_local
 
 AGENDA_SERIES = "agenda"
@@ -177,18 +182,23 @@ def register_letter(data: LetterInput, *, actor) -> IncomingLetter:
 
 
 def mark_read(letter: IncomingLetter, user) -> bool:
-    """The holder of an addressee or copy position opens the letter: it becomes read."""
-    position = user_position(user)
-    if position is None or not any(r.position_id == position.id and r.read_at is None
-                                   for r in letter.recipients):
+    """The holder of an addressee or copy position opens the letter: it becomes read.
+    An acting official (Plt/Plh) reads it for the position they act for."""
+    from eoffice.security import acting_capacity
+
+    held = {p.id: p for p in held_positions(user)}
+    if not any(r.position_id in held and r.read_at is None for r in letter.recipients):
         return False
     numbering.begin_write()  # may reload the letter: the loop below reads it afresh
     changed = False
     for recipient in letter.recipients:
-        if recipient.position_id == position.id and recipient.read_at is None:
+        if recipient.position_id in held and recipient.read_at is None:
             recipient.read_at, recipient.read_by_id = utcnow(), user.id
-            audit.record("letter.read", letter, actor=user,
-                         data={"position": position.name, "kind": recipient.kind})
+            data = {"position": held[recipient.position_id].name, "kind": recipient.kind}
+            capacity = acting_capacity(user, recipient.position_id)
+            if capacity:
+                data |= {"capacity": capacity, "for_position": data["position"]}
+            audit.record("letter.read", letter, actor=user, data=data)
             changed = True
     return changed
 
@@ -211,12 +221,11 @@ def cancel_letter(letter: IncomingLetter, reason: str, *, actor) -> None:
 
 
 def addressee_position_of(letter: IncomingLetter, user) -> Position | None:
-    """The addressee position of ``letter`` that ``user`` holds, if any."""
-    position = user_position(user)
-    if position is None:
-        return None
-    if any(r.kind == "to" and r.position_id == position.id for r in letter.recipients):
-        return position
+    """The addressee position of ``letter`` that ``user`` holds (their own first, then
+    one they act for), if any."""
+    for position in held_positions(user):
+        if any(r.kind == "to" and r.position_id == position.id for r in letter.recipients):
+            return position
     return None
 
 
@@ -311,9 +320,8 @@ def _text_queries(filters: LetterFilter) -> list[tuple]:
 def _queue_conditions(filters: LetterFilter, user, letter) -> list[sa.ColumnElement]:
     """The queue's conditions on ``letter`` (an alias of IncomingLetter)."""
     if filters.queue in ("to_read", "copies"):
-        position = user_position(user)
         return [letter.id.in_(sa.select(LetterRecipient.letter_id).where(
-            LetterRecipient.position_id == (position.id if position else -1),
+            LetterRecipient.position_id.in_(held_position_ids(user)),
             LetterRecipient.kind == ("to" if filters.queue == "to_read" else "cc"),
             LetterRecipient.read_at.is_(None))), letter.status == "registered"]
     if filters.queue == "registered_by_me":
@@ -330,10 +338,13 @@ def _date_conditions(filters: LetterFilter, letter) -> list[sa.ColumnElement]:
     return out
 
 
-def _select_keys(conditions, *, columns, key, forward, limit) -> list[tuple]:
+def _select_keys(conditions, *, columns, key, forward, limit,
+                 distinct: bool = False) -> list[tuple]:
     """The keys (``columns``) of the letters matching ``conditions``, in list order
     after ``key`` (or before it going back)."""
     query = sa.select(*columns).where(*conditions)
+    if distinct:
+        query = query.distinct()
     if key is not None:
         query = query.where(paging.after(columns, key, forward))
     order = [c.desc() if forward else c.asc() for c in columns]
@@ -452,10 +463,10 @@ def letter_page(filters: LetterFilter, user, *, cursor: paging.Cursor | None = N
     elif filters.queue in ("to_read", "copies"):
         # One range of the partial index of unread recipients, newest first; each letter
         # checked (status, filters, the rule) as the scan goes.
-        position = user_position(user)
+        held = held_position_ids(user)
         recipient = aliased(LetterRecipient)
         inner = aliased(IncomingLetter)
-        conditions = [recipient.position_id == (position.id if position else -1),
+        conditions = [recipient.position_id.in_(held),
                       recipient.kind == ("to" if filters.queue == "to_read" else "cc"),
                       recipient.letter_open == sa.true(), recipient.read_at.is_(None)]
         # An addressee of a registered letter always holds a grant (letters/access.py);
@@ -469,12 +480,16 @@ def letter_page(filters: LetterFilter, user, *, cursor: paging.Cursor | None = N
             conditions.append(recipient.received_date >= filters.date_from)
         if filters.date_to:
             conditions.append(recipient.received_date <= filters.date_to)
+        # A letter to two positions the user holds (their own and one they act for) is
+        # listed once.
         keys = _select_keys(conditions, columns=(recipient.received_date, recipient.letter_id),
                             key=(access.from_day_number(key[0]), key[1]) if key else None,
-                            forward=forward, limit=limit)
+                            forward=forward, limit=limit, distinct=len(held) > 1)
         keys = [(access.day_number(day), letter_id) for day, letter_id in keys]
         if counting:
             query = sa.select(recipient.letter_id).where(*conditions)
+            if len(held) > 1:
+                query = query.distinct()
             number = db.session.scalar(sa.select(sa.func.count()).select_from(
                 query.limit(COUNT_CAP + 1).subquery())) or 0
             total = (min(number, COUNT_CAP), number > COUNT_CAP)
@@ -536,8 +551,7 @@ def queue_counts(user) -> dict[str, int]:
     """Counters for the dashboard: letters to read, unread copies, registered by me."""
     from eoffice.dispositions.services import disposition_queue_counts
 
-    position = user_position(user)
-    pid = position.id if position else -1
+    held = held_position_ids(user)
 
     def unread(kind: str):
         # Counted from the partial index of unread recipients: exact, and as cheap as
@@ -545,12 +559,14 @@ def queue_counts(user) -> dict[str, int]:
         # a grant of a registered letter (the rule, letters/access.py); a copy of an R or
         # SR letter does not, so copies are checked against the grants.
         recipient = aliased(LetterRecipient)
-        conditions = [recipient.position_id == pid, recipient.kind == kind,
+        conditions = [recipient.position_id.in_(held), recipient.kind == kind,
                       recipient.letter_open == sa.true(), recipient.read_at.is_(None)]
         if kind == "cc":
             conditions.append(sa.exists().where(IncomingLetter.id == recipient.letter_id,
                                                 letter_access_clause(user)))
-        return sa.select(sa.func.count()).select_from(recipient).where(
+        counted = sa.func.count(sa.distinct(recipient.letter_id)) if len(held) > 1 else \
+            sa.func.count()
+        return sa.select(counted).select_from(recipient).where(
             *conditions).scalar_subquery()
 
     mine = sa.select(sa.func.count()).select_from(IncomingLetter).where(

@@ -24,7 +24,7 @@ from eoffice.letters.models import IncomingLetter, LetterAttachment
 from eoffice.org.services import position_choices
 from eoffice.pdf import pdf_response, render_pdf
 from eoffice.search.text import parse
-from eoffice.security import permission_required, positions_below, user_position
+from eoffice.security import held_positions, permission_required, positions_below
 from eoffice.tabular import csv_safe
 
 QUEUES = {"to_read", "copies", "registered_by_me"}
@@ -124,19 +124,20 @@ def detail(letter_id: int):
     if services.mark_read(letter, current_user):
         db.session.commit()
         letter = get_visible_letter(letter_id)
-    position = user_position(current_user)
-    if position is not None and disposition_services.mark_read_on_opening(letter, position,
-                                                                          current_user):
+    held = held_positions(current_user)  # their own, and those they act for (Plt/Plh)
+    if any([disposition_services.mark_read_on_opening(letter, position, current_user)
+            for position in held]):
         db.session.commit()
-    my_recipient = disposition_services.open_recipient_for(letter, position) if position else None
+    my_recipient = next((r for r in (disposition_services.open_recipient_for(letter, p)
+                                     for p in held) if r is not None), None)
     return render_template(
         "letters/detail.html", letter=letter,
         tree=disposition_services.disposition_tree(letter),
         events=services.timeline(letter),
         is_addressee=services.addressee_position_of(letter, current_user) is not None,
-        has_subordinates=position is not None and len(positions_below(position.id)) > 1,
+        has_subordinates=any(len(positions_below(p.id)) > 1 for p in held),
         can_cancel=services.can_cancel(letter, current_user),
-        my_recipient=my_recipient, my_position=position,
+        my_recipient=my_recipient, my_position_ids=[p.id for p in held],
         today=services.today_local(), cancel_form=ReasonForm(), file_form=NoteForm())
 
 

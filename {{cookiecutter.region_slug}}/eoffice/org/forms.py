@@ -1,6 +1,6 @@
 from flask_babel import lazy_gettext as _l
-from wtforms import BooleanField, IntegerField, StringField
-from wtforms.validators import DataRequired, Length, Optional
+from wtforms import BooleanField, DateField, IntegerField, StringField
+from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
 from eoffice.forms import Form, SelectField
 from eoffice.inputs import optional_id
@@ -38,3 +38,17 @@ class PositionForm(Form):
                          description=_l("Leave empty when the position is vacant."))
     sort_order = IntegerField(_l("Order"), default=0, validators=[Optional()])
     active = BooleanField(_l("Active"), default=True)
+
+
+class ActingForm(Form):
+    position_id = SelectField(_l("Position"), choices=[], coerce=_optional_int,
+                              validators=[DataRequired()])
+    official = StringField(_l("Acting official (NIP or PPPK number)"),
+                           validators=[DataRequired(), Length(max=40)],
+                           description=_l("A staff member with an active user account."))
+    kind = SelectField(_l("Kind"), choices=[("plt", _l("Plt (pelaksana tugas)")),
+                                            ("plh", _l("Plh (pelaksana harian)"))])
+    # InputRequired: a date that does not parse says so ("Not a valid date value").
+    start_date = DateField(_l("First day"), validators=[InputRequired()])
+    end_date = DateField(_l("Last day"), validators=[InputRequired()])
+    decree = StringField(_l("Decree number or note"), validators=[Optional(), Length(max=200)])

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
@@ -11,6 +12,7 @@ from eoffice.db import TimestampMixin
 from eoffice.extensions import db
 
 if TYPE_CHECKING:
+    from eoffice.auth.models import User
     from eoffice.staff.models import Staff
 
 UNIT_KINDS = ("pemda", "opd", "sekretariat", "bidang", "bagian", "seksi", "subbagian", "uptd",
@@ -101,3 +103,50 @@ class UnitPath(db.Model):
     descendant_id: Mapped[int] = mapped_column(
         sa.ForeignKey("units.id", ondelete="CASCADE"), primary_key=True, index=True)
     depth: Mapped[int]
+
+
+ACTING_KINDS = ("plt", "plh")
+
+
+class ActingAssignment(TimestampMixin, db.Model):
+    """An acting official (pejabat pelaksana) for a position, for a range of days.
+
+    - **Plt** (pelaksana tugas): the position is vacant (the holder left for good);
+    - **Plh** (pelaksana harian): the holder is away for a while (leave, duty travel).
+
+    From ``start_date`` to ``end_date`` (region-local days, both included) the acting
+    user holds the position as well as their own one: its letters, dispositions and
+    queues are theirs, and they sign as "Plt./Plh. <position>" (Permendagri 1/2023).
+    ``ended_at`` is set when an administrator ends the assignment early: from then on
+    it gives nothing, whatever its dates say. ``decree`` is the number of the letter
+    that appointed them (surat perintah), or a note.
+    """
+
+    __tablename__ = "acting_assignments"
+    __table_args__ = (
+        sa.CheckConstraint("end_date >= start_date", name="range"),
+        sa.Index("ix_acting_assignments_user", "user_id", "start_date"),
+        sa.Index("ix_acting_assignments_position", "position_id", "start_date"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    position_id: Mapped[int] = mapped_column(sa.ForeignKey("positions.id", ondelete="CASCADE"))
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(sa.String(3), default="plt")
+    start_date: Mapped[dt.date]
+    end_date: Mapped[dt.date]
+    decree: Mapped[str | None] = mapped_column(sa.String(200))
+    created_by_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("users.id", ondelete="SET NULL"))
+    ended_at: Mapped[dt.datetime | None]
+
+    position: Mapped[Position] = relationship(foreign_keys=[position_id])
+    user: Mapped[User] = relationship(foreign_keys=[user_id])
+
+    @property
+    def label(self) -> str:
+        """"Plt." or "Plh.", as the signature block writes it."""
+        return "Plt." if self.kind == "plt" else "Plh."
+
+    def is_active_on(self, day: dt.date) -> bool:
+        return self.ended_at is None and self.start_date <= day <= self.end_date

@@ -1,14 +1,16 @@
 from __future__ import annotations
 
+import sqlalchemy as sa
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from eoffice.extensions import db
 from eoffice.inputs import int_arg
+from eoffice.org import acting as acting_services
 from eoffice.org import bp, services
-from eoffice.org.forms import PositionForm, UnitForm
-from eoffice.org.models import Position, Unit
+from eoffice.org.forms import ActingForm, PositionForm, UnitForm
+from eoffice.org.models import ActingAssignment, Position, Unit
 from eoffice.security import permission_required
 from eoffice.staff.nip import format_nip
 from eoffice.staff.services import staff_by_number
@@ -96,3 +98,80 @@ def edit_position(position_id: int | None = None):
             flash(_("Position %(n)s saved.", n=position.name), "success")
             return redirect(url_for("org.index") + f"#unit-{position.unit_id}")
     return render_template("org/position_form.html", form=form, position=position)
+
+
+# --- Acting officials (Plt / Plh) -------------------------------------------------------
+
+@bp.route("/plt", methods=["GET", "POST"])
+@permission_required("org.edit")
+def acting():
+    """Acting officials: the list (of a unit or a position, past ones on request) and
+    the form that appoints one."""
+    from eoffice.auth.models import User
+
+    unit_id, position_id = int_arg("unit"), int_arg("jabatan")
+    show_past = request.args.get("semua") == "1"
+    form = ActingForm()
+    form.position_id.choices = [("", "-")] + services.position_choices()
+    if request.method == "GET" and position_id:
+        form.position_id.data = position_id
+    if form.validate_on_submit():
+        person = staff_by_number(form.official.data or "")
+        user = db.session.scalar(sa.select(User).where(User.staff_id == person.id)) \
+            if person is not None else None
+        if person is None:
+            form.official.errors.append(_("No staff member has that NIP or PPPK number."))
+        elif user is None:
+            form.official.errors.append(_("%(n)s has no user account.", n=person.full_name))
+        else:
+            try:
+                item = acting_services.create_assignment(
+                    position_id=form.position_id.data, user_id=user.id, kind=form.kind.data,
+                    start_date=form.start_date.data, end_date=form.end_date.data,
+                    decree=form.decree.data or "", actor=current_user)
+            except services.OrgError as exc:
+                db.session.rollback()
+                field_name = {"user_id": "official"}.get(exc.field or "", exc.field or "")
+                getattr(form, field_name, form.position_id).errors.append(str(exc))
+            else:
+                db.session.commit()
+                flash(_("%(u)s acts as %(k)s %(p)s from %(a)s to %(b)s.", u=user.full_name,
+                        k=item.label, p=item.position.name, a=item.start_date.isoformat(),
+                        b=item.end_date.isoformat()), "success")
+                return redirect(url_for("org.acting", jabatan=item.position_id))
+    items = acting_services.assignments(unit_id=unit_id, position_id=position_id,
+                                        include_past=show_past)
+    return render_template("org/acting.html", form=form, items=items,
+                           status=acting_services.status, unit_id=unit_id,
+                           position_id=position_id, show_past=show_past,
+                           position=db.session.get(Position, position_id) if position_id
+                           else None, unit=db.session.get(Unit, unit_id) if unit_id else None)
+
+
+@bp.route("/plt/<int:item_id>/akhiri", methods=["POST"])
+@permission_required("org.edit")
+def end_acting(item_id: int):
+    return _acting_action(item_id, acting_services.end_assignment,
+                          _("The assignment was ended: the acting official no longer holds "
+                            "the position."))
+
+
+@bp.route("/plt/<int:item_id>/hapus", methods=["POST"])
+@permission_required("org.edit")
+def delete_acting(item_id: int):
+    return _acting_action(item_id, acting_services.delete_assignment,
+                          _("The assignment was deleted."))
+
+
+def _acting_action(item_id: int, action, success: str):
+    item = _get(ActingAssignment, item_id)
+    position_id = item.position_id
+    try:
+        action(item, actor=current_user)
+    except services.OrgError as exc:
+        db.session.rollback()
+        flash(str(exc), "danger")
+    else:
+        db.session.commit()
+        flash(success, "success")
+    return redirect(url_for("org.acting", jabatan=position_id))

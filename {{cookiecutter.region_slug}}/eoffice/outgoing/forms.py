@@ -5,6 +5,7 @@ from wtforms.validators import DataRequired, Length, Optional
 
 from eoffice.forms import Form, SelectField, SelectMultipleField
 from eoffice.letters.forms import SECURITY_CHOICES, SPEED_CHOICES, optional_int
+from eoffice.outgoing.capacity import SIGNING_AS_LABELS
 
 TYPE_CHOICES = [("biasa", _l("Surat (external letter)")), ("nota_dinas", _l("Nota dinas (memo)")),
                 ("undangan", _l("Surat undangan (invitation)")),
@@ -31,6 +32,12 @@ class DraftForm(Form):
     body_html = TextAreaField(_l("Text of the letter"), validators=[Length(max=200000)])
     signer_position_id = SelectField(_l("Signed by (position)"), choices=[],
                                      coerce=optional_int)
+    signing_as = SelectField(_l("Signing capacity"), default="langsung",
+                             choices=list(SIGNING_AS_LABELS.items()))
+    on_behalf_position_id = SelectField(_l("On behalf of (a.n.)"), choices=[],
+                                        coerce=optional_int,
+                                        description=_l("For a.n. and u.b.: the position above "
+                                                       "the signer that the letter speaks for."))
     verifier_1 = SelectField(_l("Verifier 1 (paraf)"), choices=[], coerce=optional_int)
     verifier_2 = SelectField(_l("Verifier 2"), choices=[], coerce=optional_int)
     verifier_3 = SelectField(_l("Verifier 3"), choices=[], coerce=optional_int)

@@ -59,6 +59,12 @@ class OutgoingLetter(TimestampMixin, db.Model):
     drafter_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"))
     drafter_position_id: Mapped[int | None] = mapped_column(sa.ForeignKey("positions.id"))
     signer_position_id: Mapped[int] = mapped_column(sa.ForeignKey("positions.id"))
+    # Signing capacity (Permendagri 1/2023): "langsung" (in the signer's own name), "an"
+    # (atas nama ``on_behalf_position``) or "ub" (untuk beliau: a.n. that position, for
+    # its direct subordinate). See ``outgoing.signing.check_capacity``.
+    signing_as: Mapped[str] = mapped_column(sa.String(8), default="langsung",
+                                            server_default="langsung")
+    on_behalf_position_id: Mapped[int | None] = mapped_column(sa.ForeignKey("positions.id"))
     current_step: Mapped[int] = mapped_column(default=0)
     reply_to_id: Mapped[int | None] = mapped_column(sa.ForeignKey("incoming_letters.id"))
     closes_recipient_id: Mapped[int | None] = mapped_column(
@@ -83,6 +89,8 @@ class OutgoingLetter(TimestampMixin, db.Model):
     drafter: Mapped[User] = relationship(foreign_keys=[drafter_id])
     drafter_position: Mapped[Position | None] = relationship(foreign_keys=[drafter_position_id])
     signer_position: Mapped[Position] = relationship(foreign_keys=[signer_position_id])
+    on_behalf_position: Mapped[Position | None] = relationship(
+        foreign_keys=[on_behalf_position_id])
     reply_to: Mapped[IncomingLetter | None] = relationship(foreign_keys=[reply_to_id])
     replaces: Mapped[OutgoingLetter | None] = relationship(remote_side=[id],
                                                            foreign_keys=[replaces_id])

@@ -22,8 +22,10 @@ from eoffice.db import utcnow
 from eoffice.extensions import db
 from eoffice.inputs import CONTROL_MESSAGE, has_control_characters
 from eoffice.letters.models import RESTRICTED_LEVELS, SECURITY_LEVELS, SPEED_LEVELS
+from eoffice.org.acting import acting_for
 from eoffice.org.models import Position
 from eoffice.outgoing.access import clerk_units
+from eoffice.outgoing.capacity import SigningCapacity, check_capacity, signing_capacity
 from eoffice.outgoing.models import (
     DISPATCH_METHODS,
     LETTER_TYPES,
@@ -33,7 +35,14 @@ from eoffice.outgoing.models import (
     OutgoingLetter,
     OutgoingRecipient,
 )
-from eoffice.security import outgoing_access_clause, user_position, user_unit_id
+from eoffice.security import (
+    acting_capacity,
+    held_position_ids,
+    holds,
+    outgoing_access_clause,
+    user_position,
+    user_unit_id,
+)
 
 OBJECT_TYPE = "outgoing_letters"
 ALLOWED_TAGS = {"p", "br", "strong", "b", "em", "i", "u", "ul", "ol", "li", "table", "thead",
@@ -91,6 +100,8 @@ class DraftInput:
     uploads: list[tuple[str, bytes]] = field(default_factory=list)
     reply_to_id: int | None = None
     closes_recipient_id: int | None = None
+    signing_as: str = "langsung"  # langsung | an | ub (outgoing.capacity)
+    on_behalf_position_id: int | None = None
 
 
 def _check_details(letter_type: str, details: dict, errors: dict[str, str]) -> dict:
@@ -169,6 +180,8 @@ def check_draft(data: DraftInput, actor) -> tuple[dict[str, str], dict, list]:
     wanted = set(data.to_positions) | set(data.cc_positions) | set(data.chain)
     if data.signer_position_id:
         wanted.add(data.signer_position_id)
+    if data.on_behalf_position_id:
+        wanted.add(data.on_behalf_position_id)
     positions = {p.id: p for p in db.session.scalars(sa.select(Position).where(
         Position.id.in_(wanted), Position.active.is_(True)))}
     if (set(data.to_positions) | set(data.cc_positions)) - set(positions):
@@ -176,8 +189,17 @@ def check_draft(data: DraftInput, actor) -> tuple[dict[str, str], dict, list]:
     signer = positions.get(data.signer_position_id or -1)
     if signer is None:
         errors["signer_position_id"] = str(_l("Choose the signing position."))
-    elif signer.holder_id is None:
-        errors["signer_position_id"] = str(_l("The signing position is vacant."))
+    elif signer.holder_id is None and acting_for(signer.id) is None:
+        errors["signer_position_id"] = str(_l("The signing position is vacant and nobody "
+                                              "acts for it (Plt/Plh) today."))
+    on_behalf = positions.get(data.on_behalf_position_id) \
+        if data.on_behalf_position_id and data.signing_as != "langsung" else None
+    if data.signing_as != "langsung" and data.on_behalf_position_id and on_behalf is None:
+        errors["on_behalf_position_id"] = str(_l("The a.n. position does not exist."))
+    else:
+        problem = check_capacity(signer, data.signing_as, on_behalf)
+        if problem:
+            errors[problem[0]] = problem[1]
     if len(set(data.chain)) != len(data.chain):
         errors["chain"] = str(_l("A verifier appears twice in the chain."))
     elif set(data.chain) - set(positions):
@@ -204,6 +226,9 @@ def _apply(letter: OutgoingLetter, data: DraftInput, details: dict, uploads, act
         data.classification_id, data.security, data.speed)
     letter.body_html, letter.details = sanitize_html(data.body_html), details
     letter.signer_position_id = data.signer_position_id
+    letter.signing_as = data.signing_as
+    letter.on_behalf_position_id = data.on_behalf_position_id \
+        if data.signing_as != "langsung" else None
     letter.recipients = (
         [OutgoingRecipient(kind="to", position_id=p) for p in data.to_positions]
         + [OutgoingRecipient(kind="cc", position_id=p) for p in data.cc_positions]
@@ -286,13 +311,14 @@ def current_step(letter: OutgoingLetter) -> ApprovalStep | None:
 
 
 def is_current_verifier(letter: OutgoingLetter, user) -> bool:
-    step, mine = current_step(letter), user_position(user)
-    return step is not None and mine is not None and step.position_id == mine.id
+    """The user holds the position whose paraf is due (or acts for it today)."""
+    step = current_step(letter)
+    return step is not None and holds(user, step.position_id)
 
 
 def is_signatory(letter: OutgoingLetter, user) -> bool:
-    mine = user_position(user)
-    return mine is not None and letter.signer_position_id == mine.id
+    """The user holds the signing position (or acts for it today, as Plt/Plh)."""
+    return holds(user, letter.signer_position_id)
 
 
 def approve(letter: OutgoingLetter, *, actor, note: str = "") -> None:
@@ -307,9 +333,11 @@ def approve(letter: OutgoingLetter, *, actor, note: str = "") -> None:
     letter.current_step += 1
     if letter.current_step >= len(letter.steps):
         letter.status = "approved"
-    audit.record("outgoing.approved", letter, actor=actor,
-                 data={"step": step.order + 1, "position": step.position.name,
-                       "note": step.note})
+    data = {"step": step.order + 1, "position": step.position.name, "note": step.note}
+    capacity = acting_capacity(actor, step.position_id)
+    if capacity:
+        data |= {"capacity": capacity, "for_position": step.position.name}
+    audit.record("outgoing.approved", letter, actor=actor, data=data)
 
 
 def return_draft(letter: OutgoingLetter, *, actor, note: str) -> None:
@@ -356,16 +384,26 @@ def _number_fields(letter: OutgoingLetter) -> dict[str, str]:
             "unit": unit.code if unit else ""}
 
 
-def signatory_block(position: Position) -> dict:
-    holder = position.holder
-    return {
+def signatory_block(position: Position, capacity: SigningCapacity | None = None) -> dict:
+    """What the signature block shows (and the signed letter keeps as ``signatory``).
+
+    Without ``capacity``: the position's holder in their own name. With it
+    (``capacity.signing_capacity``): the signer it names under the position line it
+    gives ("Plt. ..."), and the a.n. / u.b. lines above (``on_behalf``, ``via``)."""
+    holder = capacity.signer if capacity is not None else position.holder
+    block = {
         "name": holder.full_name if holder else "",
         "nip": holder.nip or holder.pppk_number or "" if holder else "",
-        "position": position.name,
+        "position": capacity.title if capacity is not None else position.name,
         "rank": (f"{holder.golongan.pangkat} ({holder.golongan.code})"
                  if holder is not None and holder.golongan else ""),
         "unit": position.unit.name if position.unit else "",
     }
+    if capacity is not None:
+        block |= capacity.audit_data()
+        if capacity.on_behalf is not None:
+            block["via"] = capacity.via.name if capacity.via is not None else ""
+    return block
 
 
 def verification_url(token: str) -> str:
@@ -458,7 +496,8 @@ def sign(letter: OutgoingLetter, *, actor, password: str) -> None:
     number = numbering.format_number(current_app.config["LETTER_PATTERN"], seq, today,
                                      _number_fields(letter))
     token = secrets.token_hex(20)  # 160 bits; hex survives line breaks in PDF text
-    signatory = signatory_block(letter.signer_position)
+    capacity = signing_capacity(letter, actor)
+    signatory = signatory_block(letter.signer_position, capacity)
     pdf = render_letter_pdf(letter, number=number, date=today, signatory=signatory,
                             verify_url=verification_url(token))
     stored = files.store(files.check_upload(f"{number}.pdf", pdf, allowed=("pdf",)))
@@ -469,7 +508,8 @@ def sign(letter: OutgoingLetter, *, actor, password: str) -> None:
     letter.pdf_file, letter.pdf_sha256 = stored, hashlib.sha256(pdf).hexdigest()
     letter.status = "signed"
     audit.record("outgoing.signed", letter, actor=actor,
-                 data={"number": number, "sha256": letter.pdf_sha256})
+                 data={"number": number, "sha256": letter.pdf_sha256,
+                       **capacity.audit_data()})
     if letter.replaces_id:
         old = db.session.get(OutgoingLetter, letter.replaces_id)
         old.status = "cancelled"
@@ -645,18 +685,18 @@ COUNT_CAP = 1000
 
 def _queue_condition(user, queue: str) -> list[sa.ColumnElement]:
     """What a small queue holds, on the letter's columns (read from their indexes)."""
-    mine = user_position(user)
-    pid = mine.id if mine else -1
+    held = held_position_ids(user)  # their own, and those they act for today (Plt/Plh)
     if queue == "to_verify":
         # Driven by the position's pending paraf steps (their index), few by nature.
         step = aliased(ApprovalStep)
         return [OutgoingLetter.id.in_(sa.select(step.letter_id).where(
-            step.position_id == pid, step.status == "pending")),
+            step.position_id.in_(held), step.status == "pending")),
             OutgoingLetter.status == "in_review", sa.exists().where(
-            ApprovalStep.letter_id == OutgoingLetter.id, ApprovalStep.position_id == pid,
+            ApprovalStep.letter_id == OutgoingLetter.id, ApprovalStep.position_id.in_(held),
             ApprovalStep.order == OutgoingLetter.current_step)]
     if queue == "to_sign":
-        return [OutgoingLetter.status == "approved", OutgoingLetter.signer_position_id == pid]
+        return [OutgoingLetter.status == "approved",
+                OutgoingLetter.signer_position_id.in_(held)]
     if queue == "to_send":  # what can_send allows, as SQL
         # Read from (drafter, status) and (status, drafter position): the positions of
         # the clerk's office are listed here (a few dozen), not joined.

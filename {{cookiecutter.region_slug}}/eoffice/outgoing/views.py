@@ -26,8 +26,8 @@ from eoffice.pdf import pdf_response, render_pdf
 from eoffice.security import (
     can_view_letter,
     can_view_outgoing,
+    held_positions,
     permission_required,
-    user_position,
 )
 from eoffice.staff.nip import format_nip
 from eoffice.staff.services import staff_by_number
@@ -77,6 +77,7 @@ def _draft_form(letter: OutgoingLetter | None = None) -> DraftForm:
     form.to_positions.choices = choices
     form.cc_positions.choices = choices
     form.signer_position_id.choices = [("", "-")] + choices
+    form.on_behalf_position_id.choices = [("", "-")] + choices
     form.peer_to.choices = exchange_services.peer_choices()
     for i in range(1, CHAIN_SIZE + 1):
         getattr(form, f"verifier_{i}").choices = [("", "-")] + choices
@@ -125,7 +126,8 @@ def _draft_input(form: DraftForm, errors: dict) -> services.DraftInput:
         external=_parse_external(form.external_to.data, "to")
         + _parse_external(form.external_cc.data, "cc")
         + exchange_services.peer_recipients(form.peer_to.data),
-        chain=form.chain(),
+        chain=form.chain(), signing_as=form.signing_as.data or "langsung",
+        on_behalf_position_id=form.on_behalf_position_id.data,
         uploads=[(f.filename or "", f.read()) for f in form.files.data or [] if f])
 
 
@@ -160,8 +162,8 @@ def create():
             from eoffice.dispositions.services import open_recipient_for
 
             data.reply_to_id = reply_to.id
-            mine = user_position(current_user)
-            open_row = open_recipient_for(reply_to, mine) if mine else None
+            open_row = next((r for r in (open_recipient_for(reply_to, p)
+                                         for p in held_positions(current_user)) if r), None)
             data.closes_recipient_id = open_row.id if open_row else None
         if not errors:
             try:
@@ -318,7 +320,9 @@ def preview(letter_id: int):
     if letter.pdf_file is not None:
         return redirect(url_for("outgoing.signed_pdf", letter_id=letter.id))
     data = services.render_letter_pdf(
-        letter, date=today_local(), signatory=services.signatory_block(letter.signer_position),
+        letter, date=today_local(),
+        signatory=services.signatory_block(letter.signer_position,
+                                           services.signing_capacity(letter, current_user)),
         draft=True)
     return pdf_response(data, f"pratinjau-{letter.id}.pdf")
 

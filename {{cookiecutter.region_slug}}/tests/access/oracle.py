@@ -10,6 +10,23 @@ from sqlalchemy.orm import aliased
 from eoffice.security import can, is_system, positions_below, user_position, user_unit_id
 
 
+def positions_held(user) -> list:
+    """The user's own position and those they act for today (Plt/Plh), read here from
+    the assignments' own columns rather than through ``security.held_positions``."""
+    from eoffice.extensions import db
+    from eoffice.letters import services
+    from eoffice.org.models import ActingAssignment, Position
+
+    today = services.today_local()
+    own = user_position(user)
+    acting = db.session.scalars(sa.select(Position).join(
+        ActingAssignment, ActingAssignment.position_id == Position.id).where(
+        ActingAssignment.user_id == user.id, ActingAssignment.ended_at.is_(None),
+        ActingAssignment.start_date <= today, ActingAssignment.end_date >= today,
+        Position.active.is_(True)))
+    return ([own] if own is not None else []) + [p for p in acting if p is not own]
+
+
 def incoming_clause(user):
     from eoffice.dispositions.models import Disposition, DispositionRecipient
     from eoffice.letters.models import RESTRICTED_LEVELS, IncomingLetter, LetterRecipient
@@ -20,12 +37,11 @@ def incoming_clause(user):
     if is_system(user):
         return sa.and_(received, IncomingLetter.security.not_in(RESTRICTED_LEVELS))
     lr, dp, dr = aliased(LetterRecipient), aliased(Disposition), aliased(DispositionRecipient)
-    position = user_position(user)
     open_rules = [IncomingLetter.registered_by_id == user.id]
     restricted_rules = [IncomingLetter.registered_by_id == user.id]
     if can(user, "letters.register") and user_unit_id(user) is not None:
         open_rules.append(IncomingLetter.registering_unit_id == user_unit_id(user))
-    if position is not None:
+    for position in positions_held(user):
         below = positions_below(position.id)
         open_rules += [
             sa.exists().where(lr.letter_id == IncomingLetter.id, lr.position_id.in_(below)),
@@ -86,8 +102,7 @@ def outgoing_clause(user):
                        OutgoingLetter.security.not_in(RESTRICTED_LEVELS))
     step, drafter_pos = aliased(ApprovalStep), aliased(Position)
     rules = [OutgoingLetter.drafter_id == user.id]
-    position = user_position(user)
-    if position is not None:
+    for position in positions_held(user):
         rules += [OutgoingLetter.signer_position_id == position.id,
                   sa.exists().where(step.letter_id == OutgoingLetter.id,
                                     step.position_id == position.id)]

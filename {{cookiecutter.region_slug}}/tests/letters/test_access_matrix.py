@@ -19,6 +19,11 @@ The scene, registered by the clerk of the Dinas:
   position too; D2 already reported done, with a file).
 - PLAIN: to the Kabid Aptika only, with a PNG scan, no disposition.
 
+Two acting officials (Plh) of the Pranata Komputer's position, neither holding a
+position of their own: ``acting``, whose assignment runs today, has exactly the
+Pranata Komputer's cells; ``acting_ended``, whose assignment ended yesterday, has the
+cells of a pegawai who is not involved.
+
 Each level builds the scene once; each person then acts inside a savepoint that
 is rolled back, so one person's allowed action never changes another's cell.
 """
@@ -36,11 +41,14 @@ from tests.letters.conftest import PDF_BYTES, PNG_BYTES
 
 LEVELS = ["B", "T", "R", "SR"]
 PERSONS = ["anonymous", "admin", "clerk", "clerk2", "other_clerk", "addressee", "copy",
-           "recipient", "head_above", "pegawai", "other_head"]
+           "recipient", "head_above", "pegawai", "other_head", "acting", "acting_ended"]
 # person -> username in the office fixture (kadis is the head above the Kabid Aptika)
 USERNAMES = {"admin": "admin1", "clerk": "clerk", "clerk2": "clerk2", "other_clerk": "otherclerk",
              "addressee": "kabida", "copy": "kabidb", "recipient": "stafa", "head_above": "kadis",
-             "pegawai": "sekretaris", "other_head": "otherhead"}
+             "pegawai": "sekretaris", "other_head": "otherhead", "acting": "plhstaf",
+             "acting_ended": "plhlama"}
+# An acting official has the cells of the person whose position they hold today.
+ACTING_AS = {"acting": "recipient", "acting_ended": "pegawai"}
 OPEN_LEVELS = ("B", "T")
 
 # Who sees which letter, by the rule.
@@ -57,11 +65,13 @@ CLERKS = {"clerk", "clerk2", "other_clerk"}  # letters.register
 
 
 def sees(person: str, level: str, letter: str = "LETTER") -> bool:
+    person = ACTING_AS.get(person, person)
     return person in SEES[letter]["open" if level in OPEN_LEVELS else "restricted"]
 
 
 def expected_cells(person: str, level: str) -> dict[str, object]:
     """The outcome of every route for ``person`` on letters of ``level``, by the rule."""
+    person = ACTING_AS.get(person, person)
     if person in WITHOUT_LETTERS:
         denied = WITHOUT_LETTERS[person]
         cells = {name: denied for name in READ_ROUTES + GUESSES}
@@ -129,6 +139,7 @@ def build_scene(office, register, create_staff, create_user, create_position, le
     clerk2 = create_staff(name="Pencatat Kedua", unit=office.dinas)
     create_user(username="clerk2", roles=["pencatat", "pegawai"], staff=clerk2)
     vacant_a = create_position(office.bidang_a, "Staf Aptika Kosong", parent=office.kabid_a)
+    add_acting(office, create_staff, create_user)
     below_staf = create_position(office.bidang_a, "Pelaksana Kosong", parent=office.staf_a)
     db.session.commit()
     letter = register(office, to=[office.kabid_a], cc=[office.kabid_b], security=level,
@@ -151,6 +162,26 @@ def build_scene(office, register, create_staff, create_user, create_position, le
         "d2_recipient": d2.recipients[0].id, "below_staf": below_staf.id,
         "staf_a": office.staf_a.id,
     }
+
+
+def add_acting(office, create_staff, create_user) -> None:
+    """Plh of the Pranata Komputer today (``plhstaf``) and until yesterday (``plhlama``,
+    written as a row: the service appoints nobody for days gone by)."""
+    from eoffice.extensions import db
+    from eoffice.letters.services import today_local
+    from eoffice.org.acting import create_assignment
+    from eoffice.org.models import ActingAssignment
+
+    today = today_local()
+    users = {name: create_user(username=name, roles=["pegawai"],
+                               staff=create_staff(name=f"Plh {name}", unit=office.bidang_a))
+             for name in ("plhstaf", "plhlama")}
+    create_assignment(position_id=office.staf_a.id, user_id=users["plhstaf"].id, kind="plh",
+                      start_date=today, end_date=today + dt.timedelta(days=3))
+    db.session.add(ActingAssignment(position_id=office.staf_a.id, user_id=users["plhlama"].id,
+                                    kind="plh", start_date=today - dt.timedelta(days=10),
+                                    end_date=today - dt.timedelta(days=1)))
+    db.session.commit()
 
 
 @contextlib.contextmanager
@@ -325,5 +356,6 @@ def test_the_matrix_covers_every_person_route_and_level():
             assert set(cells) == set(READ_ROUTES + GUESSES + ACTIONS + ["counters"])
     # and the rule is what the docstring says
     assert {p for p in PERSONS if sees(p, "B")} == {"clerk", "clerk2", "addressee", "copy",
-                                                    "recipient", "head_above"}
-    assert {p for p in PERSONS if sees(p, "SR")} == {"clerk", "addressee", "recipient"}
+                                                    "recipient", "head_above", "acting"}
+    assert {p for p in PERSONS if sees(p, "SR")} == {"clerk", "addressee", "recipient",
+                                                     "acting"}

@@ -14,6 +14,10 @@ the PDFs, the attachments, the revisions and every action. Whoever sees the lett
 may not do an action is refused (403 on the edit page; a message after a POST) and the
 letter does not change.
 
+Acting officials: ``acting`` is Plh of the Kepala Dinas today and has exactly the
+signatory's cells (the holder keeps theirs); ``acting_ended`` was Plh until yesterday
+and sees nothing, like any pegawai who is not involved.
+
 The scene: the Pranata Komputer (Bidang Aptika) drafts a nota dinas to the Kabid IKP
 with a PDF attachment; the Kabid Aptika (1) then the Sekretaris (2) give their paraf;
 the Kepala Dinas signs. Each (state, level) builds the scene once; each person then
@@ -23,6 +27,8 @@ changes another cell.
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 import sqlalchemy as sa
 
@@ -31,11 +37,13 @@ from tests.outgoing.conftest import STATES, draft_form, log_in, outcome, rolled_
 
 LEVELS = ["B", "R"]
 PERSONS = ["anonymous", "drafter", "verifier1", "verifier2", "signatory", "addressee",
-           "pegawai", "other_head", "clerk_a", "other_clerk", "admin"]
+           "pegawai", "other_head", "clerk_a", "other_clerk", "admin", "acting", "acting_ended"]
 USERS = {"drafter": "staf_a", "verifier1": "kabid_a", "verifier2": "sekretaris",
          "signatory": "kadis", "addressee": "kabid_b", "pegawai": "pegawai_b",
          "other_head": "other_head", "clerk_a": "clerk_a", "other_clerk": "other_clerk",
-         "admin": "admin"}
+         "admin": "admin", "acting": "plh_kadis", "acting_ended": "plh_lama"}
+# An acting official has the cells of the person whose position they hold today.
+ACTING_AS = {"acting": "signatory", "acting_ended": "pegawai"}
 CHAIN = {"drafter", "verifier1", "verifier2", "signatory"}
 QUEUES = ["all", "to_verify", "to_sign", "to_send", "returned", "mine"]
 READS = [f"list.{q}" for q in QUEUES] + ["detail", "edit.get", "preview.pdf", "signed.pdf",
@@ -48,6 +56,7 @@ SIGNED = ("signed", "sent")
 
 
 def sees(person: str, state: str, level: str) -> bool:
+    person = ACTING_AS.get(person, person)
     if person in CHAIN:
         return True
     return person == "clerk_a" and state in SIGNED and level == "B"
@@ -55,6 +64,7 @@ def sees(person: str, state: str, level: str) -> bool:
 
 def expected_cells(person: str, state: str, level: str) -> dict[str, object]:
     """What every route answers ``person`` for a letter in ``state`` of ``level``."""
+    person = ACTING_AS.get(person, person)
     if person in ("anonymous", "admin"):  # admin: no outgoing.view at all
         denied = "login" if person == "anonymous" else 403
         cells: dict[str, object] = {name: denied for name in READS + GUESSES}
@@ -119,6 +129,28 @@ def build_scene(people, make_draft, advance, state: str, level: str) -> dict:
             "usernames": {p: people.users[u].username for p, u in USERS.items()}}
 
 
+def add_acting(people, create_staff, create_user) -> None:
+    """Plh of the Kepala Dinas today (``plh_kadis``) and until yesterday (``plh_lama``,
+    written as a row: the service appoints nobody for days gone by)."""
+    from eoffice.extensions import db
+    from eoffice.letters.services import today_local
+    from eoffice.org.acting import create_assignment
+    from eoffice.org.models import ActingAssignment
+
+    today = today_local()
+    for key in ("plh_kadis", "plh_lama"):
+        people.users[key] = create_user(username=key.replace("_", ""), roles=["pegawai"],
+                                        staff=create_staff(name=f"Plh {key}",
+                                                           unit=people.bidang_b))
+    create_assignment(position_id=people.kadis.id, user_id=people.users["plh_kadis"].id,
+                      kind="plh", start_date=today, end_date=today + dt.timedelta(days=3))
+    db.session.add(ActingAssignment(position_id=people.kadis.id,
+                                    user_id=people.users["plh_lama"].id, kind="plh",
+                                    start_date=today - dt.timedelta(days=10),
+                                    end_date=today - dt.timedelta(days=1)))
+    db.session.commit()
+
+
 def state_of(letter_id: int) -> dict:
     """What an action may change, read from the database."""
     from eoffice.extensions import db
@@ -181,11 +213,13 @@ def observe(client, scene: dict, password: str) -> dict[str, object]:
 
 @pytest.mark.parametrize("level", LEVELS)
 @pytest.mark.parametrize("state", STATES)
-def test_access_matrix(client, people, make_draft, advance, state, level):
+def test_access_matrix(client, people, make_draft, advance, create_staff, create_user, state,
+                       level):
     from flask import g
 
     from tests.outgoing.conftest import PASSWORD
 
+    add_acting(people, create_staff, create_user)
     scene = build_scene(people, make_draft, advance, state, level)
     wrong = []
     for person in PERSONS:
@@ -209,6 +243,6 @@ def test_the_matrix_covers_every_person_route_and_state():
             for person in PERSONS:
                 assert set(expected_cells(person, state, level)) == set(
                     READS + GUESSES + ACTIONS)
-    assert {p for p in PERSONS if sees(p, "draft", "B")} == CHAIN
-    assert {p for p in PERSONS if sees(p, "signed", "B")} == CHAIN | {"clerk_a"}
-    assert {p for p in PERSONS if sees(p, "sent", "R")} == CHAIN
+    assert {p for p in PERSONS if sees(p, "draft", "B")} == CHAIN | {"acting"}
+    assert {p for p in PERSONS if sees(p, "signed", "B")} == CHAIN | {"clerk_a", "acting"}
+    assert {p for p in PERSONS if sees(p, "sent", "R")} == CHAIN | {"acting"}
