@@ -30,9 +30,13 @@ GROUPS = {
     "classification": _l("Classification and instructions"),
     "instruction": _l("Classification and instructions"),
     "audit": _l("Audit log"),
+    "acting": _l("Organisation"),
 }
 
 ACTIONS = {
+    "acting.assigned": _l("Acting official (Plt/Plh) assigned"),
+    "acting.deleted": _l("Acting assignment deleted"),
+    "acting.ended": _l("Acting assignment ended early"),
     "api.token_created": _l("API token created"),
     "api.token_revoked": _l("API token revoked"),
     "audit.guards_restored": _l("Audit log guards restored"),
