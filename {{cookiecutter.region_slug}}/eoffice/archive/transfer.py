@@ -206,6 +206,36 @@ def _years(value: str) -> int | None:
     return int(number)
 
 
+# PostgreSQL: the schedule's rows as arrays, unnested into one UPDATE.
+UNNEST_UPDATE = sa.text(
+    "UPDATE classifications SET retention_active_years = v.active, "
+    "retention_inactive_years = v.inactive, final_disposition = v.final, "
+    "retention_note = v.note, retention_source = v.source "
+    "FROM unnest(CAST(:ids AS integer[]), CAST(:active AS integer[]), "
+    "CAST(:inactive AS integer[]), CAST(:final AS varchar[]), CAST(:note AS text[]), "
+    "CAST(:source AS varchar[])) AS v (id, active, inactive, final, note, source) "
+    "WHERE classifications.id = v.id")
+
+
+def _set_retention(values: list[dict]) -> None:
+    """Write the schedule's rows. PostgreSQL: one UPDATE from arrays (3,000 single
+    UPDATEs, or a VALUES list of 3,000 rows, take seconds); SQLite runs the UPDATEs
+    as one executemany (fast in-process)."""
+    table = Classification.__table__
+    if db.session.get_bind().dialect.name == "postgresql":
+        db.session.execute(UNNEST_UPDATE, {
+            "ids": [v["b_id"] for v in values], "active": [v["b_active"] for v in values],
+            "inactive": [v["b_inactive"] for v in values],
+            "final": [v["b_final"] for v in values], "note": [v["b_note"] for v in values],
+            "source": [v["b_source"] for v in values]})
+        return
+    db.session.execute(sa.update(table).where(table.c.id == sa.bindparam("b_id")).values(
+        retention_active_years=sa.bindparam("b_active"),
+        retention_inactive_years=sa.bindparam("b_inactive"),
+        final_disposition=sa.bindparam("b_final"), retention_note=sa.bindparam("b_note"),
+        retention_source=sa.bindparam("b_source")), values)
+
+
 def import_schedule(filename: str, data: bytes, *, actor=None) -> ArchiveImportReport:
     """Check every row, then replace the schedule in force with the file's, or do nothing."""
     report = ArchiveImportReport()
@@ -252,11 +282,7 @@ def import_schedule(filename: str, data: bytes, *, actor=None) -> ArchiveImportR
     db.session.execute(sa.update(table).values(
         retention_active_years=None, retention_inactive_years=None, final_disposition=None,
         retention_note=None, retention_source=None))
-    db.session.execute(sa.update(table).where(table.c.id == sa.bindparam("b_id")).values(
-        retention_active_years=sa.bindparam("b_active"),
-        retention_inactive_years=sa.bindparam("b_inactive"),
-        final_disposition=sa.bindparam("b_final"), retention_note=sa.bindparam("b_note"),
-        retention_source=sa.bindparam("b_source")), values)
+    _set_retention(values)
     named = sorted(s for s in sources if s)
     schedule = RetentionSchedule(
         name=(named[0] if len(named) == 1 else filename)[:255] or filename[:255],
