@@ -113,7 +113,8 @@ def widen_name(sqlite, length):
     op.execute('ALTER TABLE classifications RENAME COLUMN name TO name_before')
     op.execute(f"ALTER TABLE classifications ADD COLUMN name VARCHAR({length}) NOT NULL "
                "DEFAULT ''")
-    op.execute(f'UPDATE classifications SET name = substr(name_before, 1, {length})')
+    length = int(length)  # a number of this file (1000 or 255), never input
+    op.execute(f'UPDATE classifications SET name = substr(name_before, 1, {length})')  # nosec B608
     op.execute('ALTER TABLE classifications DROP COLUMN name_before')
 
 
