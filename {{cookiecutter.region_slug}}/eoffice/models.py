@@ -2,7 +2,7 @@
 
 from eoffice.access import AccessGrant
 from eoffice.api.models import ApiToken
-from eoffice.archive.models import Classification
+from eoffice.archive.models import Classification, RetentionSchedule
 from eoffice.audit import AuditEvent, AuditHead
 from eoffice.auth.models import User, UserRole, UserSession
 from eoffice.dispositions.models import Disposition, DispositionInstruction, DispositionRecipient
@@ -29,6 +29,6 @@ __all__ = [
     "ApprovalStep", "DraftRevision", "OutgoingAttachment", "OutgoingLetter", "OutgoingRecipient",
     "AuditEvent", "AuditHead", "Classification", "Counter", "Disposition",
     "DispositionInstruction", "DispositionRecipient", "Golongan", "IncomingLetter",
-    "LetterAttachment", "LetterRecipient", "Position", "Staff", "StoredFile", "Unit", "User",
-    "UserRole", "UserSession",
+    "LetterAttachment", "LetterRecipient", "Position", "RetentionSchedule", "Staff",
+    "StoredFile", "Unit", "User", "UserRole", "UserSession",
 ]

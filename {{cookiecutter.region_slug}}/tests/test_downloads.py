@@ -120,6 +120,13 @@ def template_csv(reply: Reply, served: Served) -> None:
     assert lines[0].startswith("nip,") and len(lines) == 2
 
 
+def shipped_data(name: str):
+    """The file shipped in eoffice/data, byte for byte."""
+    from eoffice.reference import DATA_DIR
+
+    return same_as((DATA_DIR / name).read_bytes())
+
+
 def an_image(reply: Reply, served: Served) -> None:
     assert reply.body.startswith((b"<svg", b"<?xml", b"\x89PNG", b"\xff\xd8\xff")), \
         reply.body[:40]
@@ -187,6 +194,10 @@ DOWNLOADS = [
              "application/pdf", is_pdf),
     Download("dashboard.logo", "staf", lambda o: "/logo", "image/svg+xml", an_image,
              attachment=False),
+    Download("archive.shipped_file", "admin", lambda o: "/admin/klasifikasi/contoh/klasifikasi.csv",
+             "text/csv", lambda r, s: shipped_data("klasifikasi_arsip.csv")(r, s)),
+    Download("archive.shipped_file", "admin", lambda o: "/admin/klasifikasi/contoh/jra.csv",
+             "text/csv", lambda r, s: shipped_data("jra_contoh.csv")(r, s)),
 ]
 
 

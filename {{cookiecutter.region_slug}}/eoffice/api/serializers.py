@@ -17,7 +17,8 @@ def classification_full(item) -> dict:
     return {"id": item.id, "code": item.code, "name": item.name, "parent_id": item.parent_id,
             "active": item.active, "retention_active_years": item.retention_active_years,
             "retention_inactive_years": item.retention_inactive_years,
-            "final_disposition": item.final_disposition}
+            "final_disposition": item.final_disposition, "level": item.level,
+            "retention_note": item.retention_note, "retention_source": item.retention_source}
 
 
 def unit(item) -> dict:

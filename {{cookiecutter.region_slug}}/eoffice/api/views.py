@@ -499,7 +499,7 @@ def classifications():
     fields = services.query_fields("q", "active", "page", "per_page")
     q = fields.text("q", max_length=100).strip()
     active = fields.choice("active", ("true", "false"))
-    query = sa.select(Classification).order_by(Classification.code, Classification.id)
+    query = sa.select(Classification).order_by(Classification.sort_key, Classification.id)
     if q:
         query = query.where(sa.or_(Classification.code.like(f"{q}%"),
                                    Classification.name.ilike(f"%{q}%")))

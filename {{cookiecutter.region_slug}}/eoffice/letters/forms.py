@@ -3,6 +3,7 @@ from flask_wtf.file import MultipleFileField
 from wtforms import BooleanField, DateField, IntegerField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
+from eoffice.archive.forms import ClassificationField
 from eoffice.forms import Form, SelectField, SelectMultipleField
 from eoffice.inputs import optional_id
 
@@ -31,7 +32,7 @@ class IncomingLetterForm(Form):
     received_date = DateField(_l("Date received"), validators=[DataRequired()])
     subject = StringField(_l("Subject (perihal)"), validators=[DataRequired(), Length(max=500)])
     summary = TextAreaField(_l("Summary"), validators=[Optional(), Length(max=5000)])
-    classification_id = SelectField(_l("Classification"), choices=[], coerce=optional_int)
+    classification_id = ClassificationField(_l("Classification"))
     security = SelectField(_l("Security level"), choices=SECURITY_CHOICES, default="B")
     speed = SelectField(_l("Speed"), choices=SPEED_CHOICES, default="biasa")
     to_positions = SelectMultipleField(_l("Addressed to (positions)"), choices=[], coerce=int)
@@ -49,8 +50,7 @@ class LetterFilterForm(Form):
     q = StringField(_l("Search"), validators=[Optional(), Length(max=100)])
     date_from = DateField(_l("Received from"), validators=[Optional()])
     date_to = DateField(_l("Until"), validators=[Optional()])
-    classification_id = SelectField(_l("Classification"), choices=[], coerce=optional_int,
-                                    validate_choice=False)
+    classification_id = ClassificationField(_l("Classification"))
     security = SelectField(_l("Security"), choices=[("", _l("All"))] + SECURITY_CHOICES)
     speed = SelectField(_l("Speed"), choices=[("", _l("All"))] + SPEED_CHOICES)
     status = SelectField(_l("Status"), choices=[("", _l("All"))] + STATUS_CHOICES)

@@ -9,7 +9,6 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from eoffice import files, paging
-from eoffice.archive import services as archive_services
 from eoffice.dispositions import services as disposition_services
 from eoffice.extensions import db
 from eoffice.letters import bp, services
@@ -57,7 +56,6 @@ def index():
         args["antrian"] = args.pop("queue")
         return redirect(url_for("letters.index", **args), 301)
     form = LetterFilterForm(request.args)
-    form.classification_id.choices = [("", _("All"))] + archive_services.choices()
     form.validate()
     for name in ("date_from", "date_to"):
         if getattr(form, name).errors:
@@ -75,7 +73,6 @@ def _letter_form() -> IncomingLetterForm:
     form = IncomingLetterForm()
     if request.method == "GET":
         form.received_date.data = services.today_local()
-    form.classification_id.choices = [("", "-")] + archive_services.choices()
     choices = position_choices()
     form.to_positions.choices = choices
     form.cc_positions.choices = choices

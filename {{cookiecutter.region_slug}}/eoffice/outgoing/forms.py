@@ -3,6 +3,7 @@ from flask_wtf.file import MultipleFileField
 from wtforms import DateField, PasswordField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
+from eoffice.archive.forms import ClassificationField
 from eoffice.forms import Form, SelectField, SelectMultipleField
 from eoffice.letters.forms import SECURITY_CHOICES, SPEED_CHOICES, optional_int
 from eoffice.outgoing.capacity import SIGNING_AS_LABELS
@@ -17,7 +18,7 @@ CHAIN_SIZE = 4
 class DraftForm(Form):
     letter_type = SelectField(_l("Letter type"), choices=TYPE_CHOICES)
     subject = StringField(_l("Subject (hal)"), validators=[DataRequired(), Length(max=500)])
-    classification_id = SelectField(_l("Classification"), choices=[], coerce=optional_int)
+    classification_id = ClassificationField(_l("Classification"))
     security = SelectField(_l("Security level"), choices=SECURITY_CHOICES, default="B")
     speed = SelectField(_l("Speed"), choices=SPEED_CHOICES, default="biasa")
     to_positions = SelectMultipleField(_l("To (internal positions)"), choices=[], coerce=int)

@@ -9,7 +9,6 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from eoffice import files, paging
-from eoffice.archive import services as archive_services
 from eoffice.exchange import services as exchange_services
 from eoffice.extensions import db
 from eoffice.inputs import bounded_int, int_arg
@@ -73,7 +72,6 @@ def _format_external(letter: OutgoingLetter, kind: str) -> str:
 def _draft_form(letter: OutgoingLetter | None = None) -> DraftForm:
     form = DraftForm(obj=letter)
     choices = position_choices()
-    form.classification_id.choices = [("", "-")] + archive_services.choices()
     form.to_positions.choices = choices
     form.cc_positions.choices = choices
     form.signer_position_id.choices = [("", "-")] + choices

@@ -15,6 +15,7 @@ def eoffice_blueprints(app):
     from eoffice.api import bp as api_bp
     from eoffice.api import ui_bp as api_ui_bp
     from eoffice.archive import bp as archive_bp
+    from eoffice.archive import search_bp as classification_bp
     from eoffice.auth import bp as auth_bp
     from eoffice.dashboard import bp as dashboard_bp
     from eoffice.dispositions import bp as dispositions_bp
@@ -29,7 +30,7 @@ def eoffice_blueprints(app):
 
     blueprints = [auth_bp, dashboard_bp, letters_bp, dispositions_bp, outgoing_bp, verify_bp,
                   org_bp, staff_bp, admin_bp, archive_bp, api_bp, api_ui_bp, exchange_bp,
-                  exchange_endpoint_bp, search_bp]
+                  exchange_endpoint_bp, search_bp, classification_bp]
     if app.config["BENCHMARK_ROUTE"]:  # the benchmark's bare route (eoffice.bench)
         from eoffice.bench import bp as bench_bp
 

@@ -202,6 +202,10 @@ def test_org_and_classification_lists(app, api, office, make_token):
     assert {p["name"] for p in positions["items"]} == {"Kabid Aptika", "Pranata Komputer"}
     codes = api.get("/classifications?q=000.1&per_page=5", token).get_json()
     assert codes["items"][0]["code"].startswith("000.1")
+    codes = api.get("/classifications?q=000.1.2&per_page=2", token).get_json()
+    assert [c["code"] for c in codes["items"]] == ["000.1.2", "000.1.2.1"]
+    assert (codes["items"][1]["level"], codes["items"][1]["final_disposition"]) == (4, "musnah")
+    assert codes["items"][1]["retention_source"].startswith("Pergub No. 30")
 
 
 def test_health_document_reference_and_json_errors(app, api, client, office, make_token):

@@ -64,7 +64,10 @@ def test_nota_dinas_draft_return_revise_approve_sign_send(page, network, live_se
     page.goto("/surat-keluar/baru")
     page.select_option("select[name=letter_type]", "nota_dinas")
     page.fill("input[name=subject]", "Permohonan akses server aplikasi")
-    page.select_option("select[name=classification_id]", str(code))
+    # the classification picker: type words, choose the suggestion from the server
+    page.locator("input[name=classification_code]").press_sequentially("ketatausahaan")
+    page.locator("[role=option]", has_text="000.1 Ketatausahaan dan Kerumahtanggaan").click()
+    assert page.input_value("input[name=classification_id]") == str(code)
     page.select_option("select[name=to_positions]", [str(ids["Sekretaris Dinas Kominfo"])])
     page.locator(".eo-editor [contenteditable]").fill(
         "Dengan hormat, kami mohon akses server untuk aplikasi layanan publik.")
