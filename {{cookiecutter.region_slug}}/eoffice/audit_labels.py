@@ -31,6 +31,7 @@ GROUPS = {
     "instruction": _l("Classification and instructions"),
     "audit": _l("Audit log"),
     "acting": _l("Organisation"),
+    "retention_schedule": _l("Classification and instructions"),
 }
 
 ACTIONS = {
@@ -51,6 +52,8 @@ ACTIONS = {
     "auth.session_ended": _l("Session ended"),
     "auth.sessions_ended": _l("All sessions ended"),
     "classification.created": _l("Classification code added"),
+    "classification.imported": _l("Classification list imported"),
+    "retention_schedule.imported": _l("Retention schedule (JRA) imported"),
     "exchange.delivered": _l("Delivered to another region"),
     "exchange.delivery_failed": _l("Delivery to another region failed"),
     "exchange.peer_added": _l("Partner region added"),
