@@ -89,10 +89,25 @@ def run_migrations_online():
     conf_args.setdefault("process_revision_directives", process_revision_directives)
     conf_args.setdefault("include_object", include_object)
     with target_db.engine.connect() as connection:
-        context.configure(connection=connection, target_metadata=target_db.metadata,
-                          **conf_args)
-        with context.begin_transaction():
-            context.run_migrations()
+        sqlite = connection.dialect.name == "sqlite"
+        if sqlite:
+            # A batch migration rebuilds a table (copy, drop, rename); with foreign keys on,
+            # the drop would cascade to the rows that refer to it. The pragma only works
+            # outside a transaction, so it is sent before Alembic begins one; the keys are
+            # checked before the transaction commits and switched on again afterwards.
+            connection.connection.dbapi_connection.execute("PRAGMA foreign_keys=OFF")
+        try:
+            context.configure(connection=connection, target_metadata=target_db.metadata,
+                              **conf_args)
+            with context.begin_transaction():
+                context.run_migrations()
+                if sqlite:
+                    broken = connection.exec_driver_sql("PRAGMA foreign_key_check").first()
+                    if broken is not None:
+                        raise RuntimeError(f"foreign key broken after migrating: {tuple(broken)}")
+        finally:
+            if sqlite:
+                connection.connection.dbapi_connection.execute("PRAGMA foreign_keys=ON")
         if getattr(config.cmd_opts, "autogenerate", False) or connection.in_transaction():
             return  # comparing (revision --autogenerate, check), not upgrading
         # Derived data (access grants, the search index) that an upgrade left empty is

@@ -64,7 +64,11 @@ def test_csv_has_disposition_notes_and_cancel_columns(client, login, office, boo
     assert disposed["Catatan"] == "Segera koordinasikan; Arsipkan salinan"
     assert disposed["Dibatalkan"] == ""
     cancelled = rows["Surat salah catat"]
-    today = dt.date.today().isoformat()
+    # The cancelling day in the region's timezone (after 17:00 UTC it is already the
+    # next day in WIB).
+    from eoffice.letters.services import today_local
+
+    today = today_local().isoformat()
     assert cancelled["Dibatalkan"] == f"DIBATALKAN {today}: Tercatat dua kali"
     assert cancelled["Disposisi"] == "" and cancelled["Status"] == "cancelled"
 

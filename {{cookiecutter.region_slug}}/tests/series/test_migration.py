@@ -1,0 +1,62 @@
+"""The migration that made numbering series data keeps every counter where it was."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+
+import sqlalchemy as sa
+
+from tests.test_numbering import _server_database
+
+
+def test_the_migration_continues_the_old_counters(app_config, tmp_path):
+    """A region upgraded mid-year: agenda 41 and letter 7 were issued. The defaults made
+    from region.toml continue at 42 and 8: no number issued twice, none skipped."""
+    from flask_migrate import upgrade
+
+    from eoffice import create_app
+    from eoffice.config import REGION_ROOT
+    from eoffice.extensions import db
+
+    drop = None
+    server = os.environ.get("TEST_DATABASE_URL", "")
+    if server and sa.engine.make_url(server).get_backend_name() == "postgresql":
+        url, drop = _server_database(sa.engine.make_url(server))
+        uri = url.render_as_string(hide_password=False)
+    else:
+        uri = "sqlite:///" + str(tmp_path / "upgrade.db")
+    app = create_app(app_config | {"SQLALCHEMY_DATABASE_URI": uri,
+                                   "INSTANCE_PATH": str(tmp_path / "instance"),
+                                   "AGENDA_PATTERN": "SM/{seq:04d}/{year}"})
+    year = dt.date.today().year
+    directory = str(REGION_ROOT / "migrations")
+    try:
+        with app.app_context():
+            upgrade(directory=directory, revision="0009_audit")
+            with db.engine.begin() as connection:
+                connection.execute(sa.text(
+                    "INSERT INTO counters (series, period, last_value) VALUES "
+                    "('agenda', :y, 41), ('surat', :y, 7)"), {"y": str(year)})
+            upgrade(directory=directory, revision="heads")
+            from eoffice import numbering
+            from eoffice.series.models import NumberingSeries
+            from eoffice.series.services import issue, series_for
+
+            agenda = series_for("agenda", None)
+            outgoing = series_for("outgoing:nota_dinas", None)
+            assert (agenda.default_for, agenda.pattern) == ("agenda", "SM/{seq:04d}/{year}")
+            assert outgoing.pattern == app.config["LETTER_PATTERN"]
+            assert db.session.scalar(sa.select(sa.func.count()).select_from(
+                NumberingSeries)) == 2
+            today = dt.date(year, 3, 1)
+            assert issue(agenda, today, {}).number == f"SM/0042/{year}"
+            assert issue(outgoing, today, {"code": "000.1", "unit": "DKF"}).seq == 8
+            assert numbering.peek("agenda", str(year)) == 42
+            db.session.rollback()
+            db.session.remove()
+    finally:
+        with app.app_context():
+            db.engine.dispose()
+        if drop is not None:
+            drop()
