@@ -93,23 +93,27 @@ def run_migrations_online():
         if sqlite:
             # A batch migration rebuilds a table (copy, drop, rename); with foreign keys on,
             # the drop would cascade to the rows that refer to it. The pragma only works
-            # outside a transaction, so it is sent before Alembic begins one; the keys are
-            # checked before the transaction commits and switched on again afterwards.
+            # outside a transaction, so it is sent on the raw connection before Alembic
+            # begins one, and switched on again afterwards; the keys are then checked.
             connection.connection.dbapi_connection.execute("PRAGMA foreign_keys=OFF")
         try:
             context.configure(connection=connection, target_metadata=target_db.metadata,
                               **conf_args)
             with context.begin_transaction():
                 context.run_migrations()
-                if sqlite:
-                    broken = connection.exec_driver_sql("PRAGMA foreign_key_check").first()
-                    if broken is not None:
-                        raise RuntimeError(f"foreign key broken after migrating: {tuple(broken)}")
         finally:
+            comparing = connection.in_transaction()  # revision --autogenerate, check
             if sqlite:
+                if comparing:
+                    connection.rollback()  # comparing only read (the pragma needs no transaction)
                 connection.connection.dbapi_connection.execute("PRAGMA foreign_keys=ON")
-        if getattr(config.cmd_opts, "autogenerate", False) or connection.in_transaction():
-            return  # comparing (revision --autogenerate, check), not upgrading
+        if getattr(config.cmd_opts, "autogenerate", False) or comparing:
+            return  # comparing, not upgrading
+        if sqlite:
+            broken = connection.exec_driver_sql("PRAGMA foreign_key_check").first()
+            connection.rollback()  # the check only read
+            if broken is not None:
+                raise RuntimeError(f"foreign key broken after migrating: {tuple(broken)}")
         # Derived data (access grants, the search index) that an upgrade left empty is
         # built now, with the code the database has just been brought up to.
         from eoffice.maintenance.database import analyze

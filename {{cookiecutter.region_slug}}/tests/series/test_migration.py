@@ -10,6 +10,42 @@ import sqlalchemy as sa
 from tests.test_numbering import _server_database
 
 
+def _row(connection, table: str, **values) -> None:
+    """Insert a row at the old schema: the given values, and a plain value for every other
+    required column."""
+    columns = sa.inspect(connection).get_columns(table)
+    today = dt.date.today()
+    for column in columns:
+        if column["name"] in values or column["nullable"] or column.get("default") is not None \
+                or column.get("autoincrement") is True or column["name"] == "id":
+            continue
+        kind = column["type"]
+        values[column["name"]] = (
+            False if isinstance(kind, sa.Boolean) else
+            dt.datetime(today.year, today.month, today.day) if isinstance(kind, sa.DateTime) else
+            today if isinstance(kind, sa.Date) else
+            0 if isinstance(kind, sa.Integer) else
+            "{}" if isinstance(kind, sa.JSON) else "x")
+    names = ", ".join(values)
+    marks = ", ".join(f":{name}" for name in values)
+    connection.execute(sa.text(f"INSERT INTO {table} ({names}) VALUES ({marks})"),  # noqa: S608
+                       values)
+
+
+def _old_letter(connection, year: int) -> None:
+    """A registered letter with one addressee, as the old schema stored it."""
+    _row(connection, "units", id=1, code="DKF", name="Dinas", kind="opd", active=True)
+    _row(connection, "users", id=1, username="pencatat", active=True)
+    _row(connection, "positions", id=1, name="Kepala", unit_id=1, active=True)
+    _row(connection, "incoming_letters", id=1, agenda_number="00041", agenda_year=year,
+         agenda_seq=41, sender="Kementerian", sender_number="1/2", subject="Surat lama",
+         security="B", speed="biasa", status="registered", registered_by_id=1,
+         registering_unit_id=1, letter_date=dt.date(year, 1, 2),
+         received_date=dt.date(year, 1, 3))
+    _row(connection, "letter_recipients", letter_id=1, position_id=1, kind="to",
+         letter_open=True)
+
+
 def test_the_migration_continues_the_old_counters(app_config, tmp_path):
     """A region upgraded mid-year: agenda 41 and letter 7 were issued. The defaults made
     from region.toml continue at 42 and 8: no number issued twice, none skipped."""
@@ -38,7 +74,15 @@ def test_the_migration_continues_the_old_counters(app_config, tmp_path):
                 connection.execute(sa.text(
                     "INSERT INTO counters (series, period, last_value) VALUES "
                     "('agenda', :y, 41), ('surat', :y, 7)"), {"y": str(year)})
+                _old_letter(connection, year)
             upgrade(directory=directory, revision="heads")
+            with db.engine.connect() as connection:
+                # The letters table was rebuilt (SQLite batch mode): its recipients stay.
+                assert connection.execute(sa.text(
+                    "SELECT agenda_counter, agenda_opd_id FROM incoming_letters")).all() == [
+                    ("agenda", 1)]
+                assert connection.execute(sa.text(
+                    "SELECT count(*) FROM letter_recipients")).scalar_one() == 1
             from eoffice import numbering
             from eoffice.series.models import NumberingSeries
             from eoffice.series.services import issue, series_for
