@@ -32,6 +32,7 @@ GROUPS = {
     "audit": _l("Audit log"),
     "acting": _l("Organisation"),
     "retention_schedule": _l("Classification and instructions"),
+    "numbering": _l("Numbering series"),
 }
 
 ACTIONS = {
@@ -67,6 +68,8 @@ ACTIONS = {
     "letter.received": _l("Letter received from another region"),
     "letter.registered": _l("Letter registered"),
     "letter.rejected": _l("Letter from another region rejected"),
+    "numbering.series_changed": _l("Numbering series changed"),
+    "numbering.series_created": _l("Numbering series created"),
     "outgoing.approved": _l("Draft approved (paraf)"),
     "outgoing.cancelled": _l("Outgoing letter cancelled"),
     "outgoing.drafted": _l("Draft created"),

@@ -165,6 +165,35 @@ def run_checks(app: Flask) -> list[tuple[bool, str]]:
                                "`flask db upgrade heads`"))
     else:
         results.append((True, "skema basis data mutakhir"))
+        results.extend(_series_checks())
+    return results
+
+
+def _series_checks() -> list[tuple[bool, str]]:
+    """Every numbering series' pattern is valid (the check of the series form), and every
+    kind of document has an active region-wide series to fall back on."""
+    from eoffice.numbering import PatternError, check_pattern
+    from eoffice.series.models import NumberingSeries
+    from eoffice.series.services import kind_choices
+
+    results = []
+    items = db.session.scalars(sa.select(NumberingSeries).order_by(NumberingSeries.id)).all()
+    bad = 0
+    for series in items:
+        try:
+            check_pattern(series.pattern)
+        except PatternError as exc:
+            bad += 1
+            results.append((False, f"seri penomoran #{series.id} {series.name!r}: {exc}"))
+    if not bad:
+        results.append((True, f"pola {len(items)} seri penomoran valid"))
+    fallback = {kind for s in items if s.active and s.scope == "region"
+                and not s.classification_codes for kind in s.kinds or []}
+    missing = [label for kind, label in kind_choices() if kind not in fallback]
+    if missing:
+        results.append((False, "tidak ada seri penomoran aktif tingkat daerah untuk: "
+                               f"{', '.join(missing)}; dokumen OPD tanpa seri sendiri tidak "
+                               "bisa diberi nomor"))
     return results
 
 

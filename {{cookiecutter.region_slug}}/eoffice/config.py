@@ -131,10 +131,18 @@ OPTIONS: tuple[Option, ...] = (
            toml="locale.timezone", env="EOFFICE_TIMEZONE"),
     Option("BABEL_DEFAULT_LOCALE", "id", "locale", "Default UI language: id or en.",
            toml="locale.default_locale", env="EOFFICE_LOCALE"),
-    Option("AGENDA_PATTERN", "{seq:05d}", str, "Agenda number pattern of incoming letters.",
-           toml="numbering.agenda_pattern"),
+    Option("AGENDA_PATTERN", "{seq:05d}", str,
+           "Agenda number pattern of incoming letters: the region-wide default numbering "
+           "series is made from it once; afterwards the series is edited in the app "
+           "(Administration > Numbering series).", toml="numbering.agenda_pattern"),
     Option("LETTER_PATTERN", "{code}/{seq}/{unit}/{year}", str,
-           "Number pattern of outgoing letters.", toml="numbering.letter_pattern"),
+           "Number pattern of outgoing letters: the default outgoing numbering series is made "
+           "from it once (see AGENDA_PATTERN).", toml="numbering.letter_pattern"),
+    Option("NUMBERING_CENTRAL_UNIT", "", str,
+           "Unit code of the central records office (TU of the Sekretariat Daerah): its clerks "
+           "and those of the units below it register incoming letters for any OPD and read "
+           "every OPD's agenda book; empty: every clerk works for their own OPD only.",
+           toml="numbering.central_unit"),
     Option("LETTERHEAD_LINES", [], list, "Lines under the agency name on the letterhead.",
            toml="letterhead.lines"),
     Option("PLUGINS_ENABLED", [], list, "Local plugins (folders of local/plugins) to load.",
@@ -179,7 +187,8 @@ OPTIONS: tuple[Option, ...] = (
            toml="dispositions.due_days_biasa"),
     Option("LETTER_COUNTER", "shared", str,
            "Outgoing letter numbers: 'shared' (one sequence a year for all letters) or "
-           "'per_code' (one sequence a year per classification code).",
+           "'per_code' (one sequence a year per classification code); read once, when the "
+           "default outgoing numbering series is made.",
            toml="numbering.letter_counter"),
     Option("ALLOW_SELF_APPROVAL", False, bool,
            "Whether a drafter may verify (paraf) or sign their own draft.",

@@ -20,6 +20,7 @@ from eoffice.outgoing.models import (
 )
 from eoffice.search.models import INCOMING as SEARCH_INCOMING
 from eoffice.search.models import OUTGOING as SEARCH_OUTGOING
+from eoffice.series.models import NumberingSeries
 from eoffice.staff.models import Golongan, Staff
 
 __all__ = [
@@ -29,6 +30,6 @@ __all__ = [
     "ApprovalStep", "DraftRevision", "OutgoingAttachment", "OutgoingLetter", "OutgoingRecipient",
     "AuditEvent", "AuditHead", "Classification", "Counter", "Disposition",
     "DispositionInstruction", "DispositionRecipient", "Golongan", "IncomingLetter",
-    "LetterAttachment", "LetterRecipient", "Position", "RetentionSchedule", "Staff",
-    "StoredFile", "Unit", "User", "UserRole", "UserSession",
+    "LetterAttachment", "LetterRecipient", "NumberingSeries", "Position", "RetentionSchedule",
+    "Staff", "StoredFile", "Unit", "User", "UserRole", "UserSession",
 ]

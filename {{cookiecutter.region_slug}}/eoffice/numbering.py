@@ -18,6 +18,7 @@ import string
 from collections.abc import Mapping
 
 import sqlalchemy as sa
+from flask_babel import gettext as _
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from eoffice.extensions import db
@@ -36,7 +37,7 @@ class Counter(db.Model):
 
 
 class PatternError(ValueError):
-    """A numbering pattern in region.toml is unusable; the message says why."""
+    """A numbering pattern is unusable; the message says why (in the UI's language)."""
 
 
 # Session.info keys: the transaction began with BEGIN IMMEDIATE / has flushed a change.
@@ -148,30 +149,70 @@ def peek(series: str, period: str) -> int:
         Counter.series == series, Counter.period == period)) or 0
 
 
-_ALLOWED_FIELDS = {"seq", "year", "month", "code", "unit", "roman_month"}
+# Placeholders a numbering pattern may use, with the sample value each is checked with
+# (the longest a real number is likely to carry: the rendered sample must fit MAX_NUMBER).
+PLACEHOLDERS: dict[str, object] = {
+    "seq": 99999, "code": "000.1.2.3", "unit": "DISKOMINFO.SEK.UMPEG", "opd": "DISKOMINFO",
+    "type": "nota_dinas", "roman_month": "VIII", "month": "12", "year": 2026,
+}
+_ALLOWED_FIELDS = set(PLACEHOLDERS)
 ROMAN_MONTHS = ["I", "II", "III", "IV", "V", "VI", "VII", "VIII", "IX", "X", "XI", "XII"]
+MAX_PATTERN = 80  # characters of a pattern
+MAX_NUMBER = 64  # characters of a number (the agenda number column)
 
 
 def check_pattern(pattern: str, required: tuple[str, ...] = ("seq",)) -> None:
-    """Raise PatternError when the pattern uses unknown fields or misses ``{seq}``."""
+    """Raise PatternError, saying what is wrong, unless ``pattern`` makes usable numbers.
+
+    The one check used by the numbering series form, ``flask eoffice check`` and
+    ``format_number``: braces that match, known placeholders only, format specs that
+    apply to their value (``{seq:05d}``; not ``{year:x}`` on text), ``{seq}`` present,
+    and a pattern and a rendered number short enough to be stored.
+    """
+    if not (pattern or "").strip():
+        raise PatternError(_("The pattern is empty; it needs at least {seq}."))
+    if len(pattern) > MAX_PATTERN:
+        raise PatternError(_("The pattern is longer than %(n)d characters.",
+                                    n=MAX_PATTERN))
     try:
-        names = {name for _, name, _, _ in string.Formatter().parse(pattern) if name is not None}
-    except ValueError as exc:
-        raise PatternError(f"pattern {pattern!r}: {exc}") from exc
-    unknown = names - _ALLOWED_FIELDS
-    if unknown:
-        raise PatternError(f"pattern {pattern!r}: unknown field(s) {', '.join(sorted(unknown))}; "
-                           f"use {', '.join(sorted(_ALLOWED_FIELDS))}")
+        parts = [(name, spec, conversion) for _, name, spec, conversion
+                 in string.Formatter().parse(pattern) if name is not None]
+    except ValueError:
+        raise PatternError(_(
+            "Pattern %(p)s: a brace { or } is not closed; write {{ or }} for a brace "
+            "itself.", p=repr(pattern))) from None
+    allowed = ", ".join("{" + name + "}" for name in PLACEHOLDERS)
+    for name, spec, conversion in parts:
+        if name not in _ALLOWED_FIELDS:
+            raise PatternError(_("Pattern %(p)s: unknown placeholder {%(f)s}; use %(a)s.",
+                                        p=repr(pattern), f=name or "", a=allowed))
+        if conversion or "{" in (spec or ""):
+            raise PatternError(_("Pattern %(p)s: bad format of {%(f)s}.",
+                                        p=repr(pattern), f=name))
+        try:
+            format(PLACEHOLDERS[name], spec or "")
+        except ValueError:
+            raise PatternError(_(
+                "Pattern %(p)s: bad format %(s)s for {%(f)s}.", p=repr(pattern),
+                s=repr(":" + spec), f=name)) from None
+    names = {name for name, _, _ in parts}
     for field in required:
         if field not in names:
-            raise PatternError(f"pattern {pattern!r} must contain {{{field}}}")
+            raise PatternError(_("Pattern %(p)s must contain {%(f)s}.",
+                                        p=repr(pattern), f=field))
+    sample = pattern.format(**PLACEHOLDERS)
+    if len(sample) > MAX_NUMBER:
+        raise PatternError(_(
+            "Pattern %(p)s makes numbers like %(s)s, longer than %(n)d characters.",
+            p=repr(pattern), s=sample, n=MAX_NUMBER))
 
 
 def format_number(pattern: str, seq: int, when: dt.date, extra: Mapping[str, str] | None = None,
                   ) -> str:
     check_pattern(pattern)
     values = {"seq": seq, "year": when.year, "month": f"{when.month:02d}",
-              "roman_month": ROMAN_MONTHS[when.month - 1], "code": "", "unit": ""}
+              "roman_month": ROMAN_MONTHS[when.month - 1], "code": "", "unit": "", "opd": "",
+              "type": ""}
     values.update(extra or {})
     try:
         return pattern.format(**values)

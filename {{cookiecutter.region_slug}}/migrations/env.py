@@ -89,12 +89,31 @@ def run_migrations_online():
     conf_args.setdefault("process_revision_directives", process_revision_directives)
     conf_args.setdefault("include_object", include_object)
     with target_db.engine.connect() as connection:
-        context.configure(connection=connection, target_metadata=target_db.metadata,
-                          **conf_args)
-        with context.begin_transaction():
-            context.run_migrations()
-        if getattr(config.cmd_opts, "autogenerate", False) or connection.in_transaction():
-            return  # comparing (revision --autogenerate, check), not upgrading
+        sqlite = connection.dialect.name == "sqlite"
+        if sqlite:
+            # A batch migration rebuilds a table (copy, drop, rename); with foreign keys on,
+            # the drop would cascade to the rows that refer to it. The pragma only works
+            # outside a transaction, so it is sent on the raw connection before Alembic
+            # begins one, and switched on again afterwards; the keys are then checked.
+            connection.connection.dbapi_connection.execute("PRAGMA foreign_keys=OFF")
+        try:
+            context.configure(connection=connection, target_metadata=target_db.metadata,
+                              **conf_args)
+            with context.begin_transaction():
+                context.run_migrations()
+        finally:
+            comparing = connection.in_transaction()  # revision --autogenerate, check
+            if sqlite:
+                if comparing:
+                    connection.rollback()  # comparing only read (the pragma needs no transaction)
+                connection.connection.dbapi_connection.execute("PRAGMA foreign_keys=ON")
+        if getattr(config.cmd_opts, "autogenerate", False) or comparing:
+            return  # comparing, not upgrading
+        if sqlite:
+            broken = connection.exec_driver_sql("PRAGMA foreign_key_check").first()
+            connection.rollback()  # the check only read
+            if broken is not None:
+                raise RuntimeError(f"foreign key broken after migrating: {tuple(broken)}")
         # Derived data (access grants, the search index) that an upgrade left empty is
         # built now, with the code the database has just been brought up to.
         from eoffice.maintenance.database import analyze

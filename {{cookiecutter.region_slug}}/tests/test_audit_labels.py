@@ -14,14 +14,18 @@ from eoffice.extensions import db
 from tests.helpers import page_text
 from tests.test_audit import history  # noqa: F401 - the fixture
 
-RECORD_RE = re.compile(r"""\brecord\(\s*["']([a-z_]+\.[a-z_.]+)["']""")
+# the first argument of each audit.record(...) call, up to its comma: a literal or a
+# conditional choosing between literals
+RECORD_RE = re.compile(r"""\brecord\(\s*([^,]+),""")
+ACTION_RE = re.compile(r"""["']([a-z_]+\.[a-z_.]+)["']""")
 
 
 def recorded_actions() -> set[str]:
     package = Path(audit_labels.__file__).parent
     found = set()
     for path in package.rglob("*.py"):
-        found |= set(RECORD_RE.findall(path.read_text(encoding="utf-8")))
+        for argument in RECORD_RE.findall(path.read_text(encoding="utf-8")):
+            found |= set(ACTION_RE.findall(argument))
     return found
 
 

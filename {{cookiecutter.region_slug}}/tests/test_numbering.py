@@ -53,11 +53,11 @@ def test_format_number_takes_code_and_unit(seq, when):
 
 
 @pytest.mark.parametrize("pattern, message", [
-    ("SM/{seq}/{tahun}", "unknown field(s) tahun"),
-    ("{nomor}/{seq}", "unknown field(s) nomor"),
+    ("SM/{seq}/{tahun}", "unknown placeholder {tahun}"),
+    ("{nomor}/{seq}", "unknown placeholder {nomor}"),
     ("SM/{year}", "must contain {seq}"),
-    ("SM/{seq/{year}", "pattern"),
-    ("SM/{seq}/{year}}", "pattern"),
+    ("SM/{seq/{year}", "Pattern"),
+    ("SM/{seq}/{year}}", "Pattern"),
 ])
 def test_check_pattern_refuses_unusable_patterns(pattern, message):
     with pytest.raises(PatternError, match=message.replace("(", r"\(").replace(")", r"\)")

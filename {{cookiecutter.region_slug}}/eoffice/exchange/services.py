@@ -508,7 +508,9 @@ def receiving_unit_id() -> int | None:
 def _receive_letter(peer: Peer, payload: dict, sent_at: dt.datetime) -> Outcome:
     from eoffice.archive.models import Classification
     from eoffice.letters.models import IncomingLetter, LetterAttachment
-    from eoffice.letters.services import AGENDA_SERIES, today_local
+    from eoffice.letters.services import issue_agenda, today_local
+    from eoffice.org.models import Unit
+    from eoffice.series.services import SeriesError, opd_of
 
     existing = db.session.scalar(sa.select(InboundLetter).where(
         InboundLetter.peer_id == peer.id, InboundLetter.message_id == payload["message_id"]))
@@ -532,18 +534,26 @@ def _receive_letter(peer: Peer, payload: dict, sent_at: dt.datetime) -> Outcome:
     except files.FileRejected as exc:
         return refuse(422, "invalid_pdf", str(exc), {"pdf": str(exc)})
     today = today_local()
-    seq = numbering.next_value(AGENDA_SERIES, str(today.year))
-    agenda_number = numbering.format_number(current_app.config["AGENDA_PATTERN"], seq, today)
-    classification_id = None
+    classification = None
     if details["classification_code"]:
-        classification_id = db.session.scalar(sa.select(Classification.id).where(
+        classification = db.session.scalar(sa.select(Classification).where(
             Classification.code == details["classification_code"],
             Classification.active.is_(True)))
+    classification_id = classification.id if classification else None
+    # The receiving unit's OPD keeps the letter in its agenda book (none: the region's).
+    unit = db.session.get(Unit, receiving_unit_id()) if receiving_unit_id() else None
+    opd = opd_of(unit)
+    try:
+        issued = issue_agenda(opd, today, unit=unit, classification=classification)
+    except SeriesError as exc:
+        return refuse(503, "not_numbered", str(exc), {})
+    agenda_number, seq = issued.number, issued.seq
     sender = payload["from"]
     agency = str(sender.get("agency") or peer.agency or peer.name)[:200]
     position = details["signatory"].get("position", "")
     letter = IncomingLetter(
         agenda_number=agenda_number, agenda_year=today.year, agenda_seq=seq,
+        agenda_counter=issued.key, agenda_opd_id=opd.id if opd else None,
         sender=(f"{position}, {agency}" if position else agency)[:255],
         sender_number=details["number"], letter_date=details["date"], received_date=today,
         subject=details["subject"], classification_id=classification_id,

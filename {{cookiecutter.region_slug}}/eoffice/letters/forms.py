@@ -41,6 +41,8 @@ class IncomingLetterForm(Form):
                                         validators=[Optional(), NumberRange(0, 10000)])
     files = MultipleFileField(_l("Scanned files (PDF, JPG, PNG)"))
     confirm_duplicate = BooleanField(_l("Yes, register it again"))
+    # Central clerks only (the view removes it for everyone else).
+    agenda_opd = SelectField(_l("Agenda book of (OPD)"), choices=[], coerce=optional_int)
 
 
 class LetterFilterForm(Form):
@@ -72,3 +74,5 @@ class AgendaForm(Form):
 
     date_from = DateField(_l("From"), validators=[DataRequired()])
     date_to = DateField(_l("Until"), validators=[DataRequired()])
+    # Central clerks only (the view removes it for everyone else).
+    opd = SelectField(_l("OPD"), choices=[], coerce=optional_int, validate_choice=False)

@@ -39,9 +39,12 @@ class IncomingLetter(TimestampMixin, db.Model):
 
     __tablename__ = "incoming_letters"
     __table_args__ = (
-        sa.UniqueConstraint("agenda_year", "agenda_seq"),
-        # The agenda book starts again each year: "00001" is unique within its year.
-        sa.UniqueConstraint("agenda_year", "agenda_number"),
+        # Each numbering series (its counter key) is one agenda book; it starts again each
+        # year: "00001" is unique within its book and year.
+        sa.UniqueConstraint("agenda_counter", "agenda_year", "agenda_seq"),
+        sa.UniqueConstraint("agenda_counter", "agenda_year", "agenda_number"),
+        # The agenda book of an OPD, in order.
+        sa.Index("ix_incoming_letters_agenda_opd", "agenda_opd_id", "received_date"),
         sa.Index("ix_incoming_letters_received", "received_date", "id"),
         sa.Index("ix_incoming_letters_sender_number", "sender_number"),
         # Duplicate check at registration: one unit's letters of one year.
@@ -52,6 +55,10 @@ class IncomingLetter(TimestampMixin, db.Model):
     agenda_number: Mapped[str] = mapped_column(sa.String(64))
     agenda_year: Mapped[int]
     agenda_seq: Mapped[int]
+    # The counter the agenda number was taken from (``NumberingSeries.key``) and the OPD
+    # whose agenda book holds the letter (None: the region's own book).
+    agenda_counter: Mapped[str] = mapped_column(sa.String(80), default="agenda")
+    agenda_opd_id: Mapped[int | None] = mapped_column(sa.ForeignKey("units.id"))
     sender: Mapped[str] = mapped_column(sa.String(255), index=True)
     sender_number: Mapped[str] = mapped_column(sa.String(128))
     letter_date: Mapped[dt.date]
@@ -71,7 +78,8 @@ class IncomingLetter(TimestampMixin, db.Model):
 
     classification: Mapped[Classification | None] = relationship()
     registered_by: Mapped[User] = relationship()
-    registering_unit: Mapped[Unit | None] = relationship()
+    registering_unit: Mapped[Unit | None] = relationship(foreign_keys=[registering_unit_id])
+    agenda_opd: Mapped[Unit | None] = relationship(foreign_keys=[agenda_opd_id])
     recipients: Mapped[list[LetterRecipient]] = relationship(
         back_populates="letter", cascade="all, delete-orphan", order_by="LetterRecipient.id")
     attachments: Mapped[list[LetterAttachment]] = relationship(

@@ -6,7 +6,6 @@ import datetime as dt
 from dataclasses import dataclass, field
 
 import sqlalchemy as sa
-from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import aliased, joinedload, selectinload
 
@@ -24,13 +23,14 @@ from eoffice.letters.models import (
     LetterAttachment,
     LetterRecipient,
 )
-from eoffice.org.models import Position
+from eoffice.org.models import Position, Unit
 from eoffice.security import (
     held_position_ids,
     held_positions,
     letter_access_clause,
     user_unit_id,
 )
+from eoffice.series import services as series_services
 from eoffice.ui import to_local
 
 AGENDA_SERIES = "agenda"
@@ -65,6 +65,9 @@ class LetterInput:
     cc_positions: list[int] = field(default_factory=list)
     uploads: list[tuple[str, bytes]] = field(default_factory=list)  # (filename, content)
     confirm_duplicate: bool = False
+    # The OPD whose agenda book the letter goes in; only a central clerk may choose one
+    # (``eoffice.series.services.is_region_wide``). None: the clerk's own OPD.
+    agenda_opd_id: int | None = None
 
 
 def find_duplicates(sender: str, sender_number: str, year: int, user,
@@ -148,7 +151,15 @@ def register_letter(data: LetterInput, *, actor) -> IncomingLetter:
     # Duplicates are looked for under the agenda counter's lock, so two clerks
     # registering the same letter at the same moment cannot both miss the other.
     numbering.begin_write()
-    numbering.lock(AGENDA_SERIES, str(year))
+    opd = agenda_opd_for(actor, data.agenda_opd_id)
+    classification = (db.session.get(Classification, data.classification_id)
+                      if data.classification_id else None)
+    try:
+        series = series_services.series_for(AGENDA_SERIES, opd, classification)
+    except series_services.SeriesError as exc:
+        raise LetterError({"agenda_opd": str(exc)}) from exc
+    code = classification.code if classification else ""
+    numbering.lock(*series_services.counter_of(series, year, code))
     if not data.confirm_duplicate:
         duplicates = find_duplicates(data.sender, data.sender_number, year, actor)
         if duplicates:
@@ -156,11 +167,15 @@ def register_letter(data: LetterInput, *, actor) -> IncomingLetter:
                 "%(s)s number %(n)s was already registered this year as agenda %(a)s. "
                 "Register it again anyway?", s=data.sender.strip(), n=data.sender_number.strip(),
                 a=", ".join(d.agenda_number for d in duplicates)))})
-    seq = numbering.next_value(AGENDA_SERIES, str(year))
-    agenda_number = numbering.format_number(current_app.config["AGENDA_PATTERN"], seq,
-                                            data.received_date)
+    try:
+        issued = series_services.issue(series, data.received_date, agenda_fields(
+            opd, db.session.get(Unit, unit_id) if unit_id else None, code))
+    except series_services.SeriesError as exc:
+        raise LetterError({"agenda_opd": str(exc)}) from exc
+    agenda_number = issued.number
     letter = IncomingLetter(
-        agenda_number=agenda_number, agenda_year=year, agenda_seq=seq,
+        agenda_number=agenda_number, agenda_year=year, agenda_seq=issued.seq,
+        agenda_counter=issued.key, agenda_opd_id=opd.id if opd else None,
         sender=data.sender.strip(), sender_number=data.sender_number.strip(),
         letter_date=data.letter_date, received_date=data.received_date,
         subject=data.subject.strip(), summary=(data.summary or "").strip() or None,
@@ -179,6 +194,38 @@ def register_letter(data: LetterInput, *, actor) -> IncomingLetter:
         "agenda_number": agenda_number, "files": len(uploads),
         "duplicate_confirmed": bool(data.confirm_duplicate)})
     return letter
+
+
+def agenda_opd_for(actor, chosen_id: int | None) -> Unit | None:
+    """The OPD whose agenda book a letter registered by ``actor`` goes in: the one a
+    central clerk chose, else the OPD of the clerk's unit (None: the region's book).
+    A choice by anyone else is ignored: their letters always go in their own book."""
+    own = series_services.user_opd(actor)
+    if chosen_id is None or (own is not None and chosen_id == own.id):
+        return own
+    if not series_services.is_region_wide(actor):
+        return own
+    unit = db.session.get(Unit, chosen_id)
+    if unit is None or series_services.opd_of(unit) is not unit:
+        raise LetterError({"agenda_opd": str(_l("Choose an OPD."))})
+    return unit
+
+
+def issue_agenda(opd: Unit | None, when: dt.date, *, unit: Unit | None = None,
+                 classification: Classification | None = None) -> series_services.Issued:
+    """The next agenda number of ``opd``'s book (None: the region's), for a letter that
+    arrives through the system (sent inside the region, or from another region's app).
+    Raises SeriesError when no active series covers it."""
+    series = series_services.series_for(AGENDA_SERIES, opd, classification)
+    return series_services.issue(series, when, agenda_fields(
+        opd, unit, classification.code if classification else ""))
+
+
+def agenda_fields(opd: Unit | None, unit: Unit | None, code: str = "") -> dict[str, str]:
+    """What an agenda pattern's placeholders show: the classification code, the
+    registering unit's code and the OPD's."""
+    return {"code": code, "unit": unit.code if unit else "", "opd": opd.code if opd else "",
+            "type": ""}
 
 
 def mark_read(letter: IncomingLetter, user) -> bool:
@@ -638,20 +685,34 @@ def _agenda_row(letter: IncomingLetter, cancelled_on: dt.date | None) -> AgendaR
     return AgendaRow(letter, "; ".join(dispositions), "; ".join(notes), cancelled_on)
 
 
-def agenda_rows(user, date_from: dt.date, date_to: dt.date) -> list[AgendaRow]:
-    """The agenda book: letters received in the range that the user may see, in order,
-    with their first-level dispositions and notes. Only letters the user may see are
-    read, so no disposition note of another letter can reach the book. A fixed number
-    of statements whatever the number of rows (the dispositions are loaded in bulk)."""
+def agenda_book_opd(user, chosen_id: int | None) -> Unit | None:
+    """Whose agenda book ``user`` reads: their own OPD's, or for a central clerk the
+    OPD they chose (None: the region's own book)."""
+    own = series_services.user_opd(user)
+    if chosen_id is None or not series_services.is_region_wide(user):
+        return own
+    unit = db.session.get(Unit, chosen_id)
+    return unit if unit is not None and series_services.opd_of(unit) is unit else own
+
+
+def agenda_rows(user, date_from: dt.date, date_to: dt.date, opd: Unit | None = None,
+                ) -> list[AgendaRow]:
+    """The agenda book of ``opd`` (None: the region's own book): letters received in the
+    range that the user may see, in order, with their first-level dispositions and
+    notes. Only letters the user may see are read, so no disposition note of another
+    letter can reach the book. A fixed number of statements whatever the number of rows
+    (the dispositions are loaded in bulk)."""
     query = visible_letters(user).options(
         joinedload(IncomingLetter.classification),
         selectinload(IncomingLetter.recipients).joinedload(LetterRecipient.position),
         selectinload(IncomingLetter.dispositions).options(
             selectinload(Disposition.instructions),
             selectinload(Disposition.recipients).joinedload(DispositionRecipient.position)),
-    ).where(IncomingLetter.received_date >= date_from, IncomingLetter.received_date <= date_to)
-    letters = list(db.session.scalars(query.order_by(IncomingLetter.agenda_year,
-                                                     IncomingLetter.agenda_seq)))
+    ).where(IncomingLetter.received_date >= date_from, IncomingLetter.received_date <= date_to,
+            IncomingLetter.agenda_opd_id == opd.id if opd is not None
+            else IncomingLetter.agenda_opd_id.is_(None))
+    letters = list(db.session.scalars(query.order_by(
+        IncomingLetter.agenda_year, IncomingLetter.agenda_counter, IncomingLetter.agenda_seq)))
     cancelled = [str(letter.id) for letter in letters if letter.status == "cancelled"]
     cancelled_on: dict[str, dt.date] = {}
     if cancelled:

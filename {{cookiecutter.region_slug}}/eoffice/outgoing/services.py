@@ -372,16 +372,35 @@ def return_note(letter: OutgoingLetter, events) -> tuple[str, str] | None:
 
 # --- Signing and numbering -----------------------------------------------------------
 
-def number_series(letter: OutgoingLetter) -> str:
-    if current_app.config["LETTER_COUNTER"] == "per_code" and letter.classification:
-        return f"surat:{letter.classification.code}"
-    return "surat"
+def issue_number(letter: OutgoingLetter, today: dt.date):
+    """Take the letter's number, inside the signing transaction, from the numbering series
+    of its type, its signer's unit (or that unit's OPD, or the region) and its
+    classification (``eoffice.series.services.series_for``). A number another series
+    already issued (two series with one pattern) is refused, not stored twice."""
+    from eoffice.series.services import SeriesError, issue, series_for
+
+    try:
+        series = series_for(f"outgoing:{letter.letter_type}", letter.signer_position.unit,
+                            letter.classification)
+        issued = issue(series, today, _number_fields(letter))
+    except SeriesError as exc:
+        raise OutgoingError({"password": str(exc)}) from exc
+    if db.session.scalar(sa.select(OutgoingLetter.id).where(
+            OutgoingLetter.number == issued.number)) is not None:
+        raise OutgoingError({"password": str(_l(
+            "The number %(n)s was already issued by another numbering series; ask the "
+            "administrator to make the series' patterns distinct.", n=issued.number))})
+    return issued
 
 
 def _number_fields(letter: OutgoingLetter) -> dict[str, str]:
+    from eoffice.series.services import opd_of
+
     unit = letter.signer_position.unit
+    opd = opd_of(unit)
     return {"code": letter.classification.code if letter.classification else "",
-            "unit": unit.code if unit else ""}
+            "unit": unit.code if unit else "", "opd": opd.code if opd else "",
+            "type": letter.letter_type}
 
 
 def signatory_block(position: Position, capacity: SigningCapacity | None = None) -> dict:
@@ -491,10 +510,8 @@ def sign(letter: OutgoingLetter, *, actor, password: str) -> None:
     if letter.status != "approved":  # someone else acted while we waited for the lock
         raise OutgoingError({"password": str(_l("The letter changed meanwhile; reload."))})
     today = today_local()
-    series = number_series(letter)
-    seq = numbering.next_value(series, str(today.year))
-    number = numbering.format_number(current_app.config["LETTER_PATTERN"], seq, today,
-                                     _number_fields(letter))
+    issued = issue_number(letter, today)
+    number, series, seq = issued.number, issued.key, issued.seq
     token = secrets.token_hex(20)  # 160 bits; hex survives line breaks in PDF text
     capacity = signing_capacity(letter, actor)
     signatory = signatory_block(letter.signer_position, capacity)
@@ -555,7 +572,7 @@ def send(letter: OutgoingLetter, dispatches: list[Dispatch], *, actor) -> list[i
     from eoffice.dispositions.models import DispositionRecipient
     from eoffice.dispositions.services import report as disposition_report
     from eoffice.letters.models import IncomingLetter, LetterAttachment, LetterRecipient
-    from eoffice.letters.services import AGENDA_SERIES, today_local
+    from eoffice.letters.services import today_local
 
     if not can_send(letter, actor):
         raise OutgoingError({"status": str(_l("You cannot send this letter."))})
@@ -582,11 +599,18 @@ def send(letter: OutgoingLetter, dispatches: list[Dispatch], *, actor) -> list[i
     delivered: list[int] = []
     internal = [r for r in letter.recipients if r.is_internal]
     if internal:
-        seq = numbering.next_value(AGENDA_SERIES, str(today.year))
+        from eoffice.letters.services import issue_agenda
+        from eoffice.series.services import SeriesError, user_opd
+
+        opd = user_opd(actor)
+        try:
+            issued = issue_agenda(opd, today, unit=actor.staff.unit if actor.staff else None,
+                                  classification=letter.classification)
+        except SeriesError as exc:
+            raise OutgoingError({"dispatch": str(exc)}) from exc
         incoming = IncomingLetter(
-            agenda_number=numbering.format_number(current_app.config["AGENDA_PATTERN"], seq,
-                                                  today),
-            agenda_year=today.year, agenda_seq=seq,
+            agenda_number=issued.number, agenda_year=today.year, agenda_seq=issued.seq,
+            agenda_counter=issued.key, agenda_opd_id=opd.id if opd else None,
             sender=letter.signatory.get("position") or letter.signer_position.name,
             sender_number=letter.number, letter_date=letter.signed_date, received_date=today,
             subject=letter.subject, classification_id=letter.classification_id,

@@ -26,11 +26,12 @@ def eoffice_blueprints(app):
     from eoffice.outgoing import bp as outgoing_bp
     from eoffice.outgoing import verify_bp
     from eoffice.search import bp as search_bp
+    from eoffice.series import bp as series_bp
     from eoffice.staff import bp as staff_bp
 
     blueprints = [auth_bp, dashboard_bp, letters_bp, dispositions_bp, outgoing_bp, verify_bp,
                   org_bp, staff_bp, admin_bp, archive_bp, api_bp, api_ui_bp, exchange_bp,
-                  exchange_endpoint_bp, search_bp, classification_bp]
+                  exchange_endpoint_bp, search_bp, classification_bp, series_bp]
     if app.config["BENCHMARK_ROUTE"]:  # the benchmark's bare route (eoffice.bench)
         from eoffice.bench import bp as bench_bp
 
@@ -53,6 +54,8 @@ def eoffice_nav_items(user):
         NavItem(_("Staff"), "staff.index", "people", "staff.view", 70),
         NavItem(_("Users"), "admin.users", "person-gear", "users.manage", 90, admin),
         NavItem(_("Classification codes"), "archive.index", "tags", "classification.manage", 92,
+                admin),
+        NavItem(_("Numbering series"), "series.index", "journal-text", "numbering.manage", 92,
                 admin),
         NavItem(_("Disposition instructions"), "dispositions.instructions", "list-check",
                 "dispositions.instructions", 93, admin),

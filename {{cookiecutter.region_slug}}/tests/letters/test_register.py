@@ -241,8 +241,14 @@ def test_an_inactive_position_cannot_be_addressed(app, office):
     assert "to_positions" in raised.value.errors
 
 
-def test_the_agenda_number_follows_the_configured_pattern(app, office, register, monkeypatch):
-    monkeypatch.setitem(app.config, "AGENDA_PATTERN", "SM/{seq}/{year}")
+def test_the_agenda_number_follows_the_configured_pattern(app, office, register):
+    """The pattern of the agenda's numbering series (made from AGENDA_PATTERN, then edited
+    by an administrator: eoffice.series)."""
+    from eoffice.extensions import db
+    from eoffice.series.models import NumberingSeries
+
+    db.session.execute(sa.update(NumberingSeries).where(
+        NumberingSeries.default_for == "agenda").values(pattern="SM/{seq}/{year}"))
     first, second = register(office), register(office)
     year = first.received_date.year
     assert (first.agenda_number, second.agenda_number) == (f"SM/1/{year}", f"SM/2/{year}")

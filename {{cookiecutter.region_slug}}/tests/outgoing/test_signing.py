@@ -111,13 +111,21 @@ def test_the_number_follows_the_pattern_with_the_signing_unit(client, office, ma
     assert f'<span id="letter-number">{by_head.number}</span>' in page
 
 
-def test_a_region_pattern_with_padding_and_roman_month(office, make_draft, advance, app,
-                                                       monkeypatch):
+def _edit_outgoing_series(**values) -> None:
+    """Change the region's outgoing numbering series (made from LETTER_PATTERN and
+    LETTER_COUNTER, then edited by an administrator: eoffice.series)."""
+    from eoffice.extensions import db
+    from eoffice.series.models import NumberingSeries
+
+    db.session.execute(sa.update(NumberingSeries).where(
+        NumberingSeries.default_for == "outgoing").values(**values))
+
+
+def test_a_region_pattern_with_padding_and_roman_month(office, make_draft, advance, app):
     from eoffice.letters.services import today_local
     from eoffice.numbering import ROMAN_MONTHS
 
-    monkeypatch.setitem(app.config, "LETTER_PATTERN", "{seq:04d}/{code}/{unit}/{roman_month}/"
-                                                      "{year}")
+    _edit_outgoing_series(pattern="{seq:04d}/{code}/{unit}/{roman_month}/{year}")
     today = today_local()
     letter = advance(make_draft(code="000.1"), "signed")
     seq = letter.number_seq
@@ -133,11 +141,11 @@ def test_the_counter_is_shared_by_default(office, make_draft, advance):
 
 
 def test_the_counter_runs_per_classification_code_when_chosen(office, make_draft, advance,
-                                                              app, monkeypatch):
+                                                              app):
     from eoffice import numbering
     from eoffice.letters.services import today_local
 
-    monkeypatch.setitem(app.config, "LETTER_COUNTER", "per_code")
+    _edit_outgoing_series(per_code=True)
     year = str(today_local().year)
     start = {code: numbering.peek(f"surat:{code}", year) for code in ("000.1", "800")}
     shared = numbering.peek("surat", year)
