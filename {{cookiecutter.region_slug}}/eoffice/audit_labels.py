@@ -36,6 +36,11 @@ GROUPS = {
 }
 
 ACTIONS = {
+    "unit.updated": _l("Unit changed"),
+    "staff.updated": _l("Staff record changed"),
+    "position.updated": _l("Position changed"),
+    "exchange.peer_updated": _l("Partner region changed"),
+    "classification.updated": _l("Classification code changed"),
     "acting.assigned": _l("Acting official (Plt/Plh) assigned"),
     "acting.deleted": _l("Acting assignment deleted"),
     "acting.ended": _l("Acting assignment ended early"),
