@@ -80,21 +80,21 @@ def test_acting_official_gets_the_positions_queues_inside_the_range_only(
 
     log_in(client, office.users["pegawai_b"])
     frozen(DAY - dt.timedelta(days=1))  # not yet
-    assert not listed(client, "/surat-masuk/?queue=to_read", f'href="/surat-masuk/{to_read.id}"')
+    assert not listed(client, "/surat-masuk/?antrian=to_read", f'href="/surat-masuk/{to_read.id}"')
     assert client.get(f"/surat-masuk/{to_read.id}").status_code == 404
     for day in (DAY, DAY + dt.timedelta(days=2)):  # the first and the last day
         frozen(day)
-        assert listed(client, "/surat-masuk/?queue=to_read",
+        assert listed(client, "/surat-masuk/?antrian=to_read",
                       f'href="/surat-masuk/{to_read.id}"')
         assert listed(client, "/disposisi/?antrian=open", f'href="/surat-masuk/{disposed.id}"')
         assert listed(client, "/surat-keluar/?antrian=to_verify",
                       f'href="/surat-keluar/{draft.id}"')
         shown = counters(client)
         assert "You act as Plh. Kabid Aptika until" in page_text(client.get("/"))
-        assert shown["/surat-masuk/?queue=to_read"] == 1
+        assert shown["/surat-masuk/?antrian=to_read"] == 1
         assert shown["/disposisi/?antrian=open"] == 1
     frozen(DAY + dt.timedelta(days=3))  # the day after
-    assert not listed(client, "/surat-masuk/?queue=to_read",
+    assert not listed(client, "/surat-masuk/?antrian=to_read",
                       f'href="/surat-masuk/{to_read.id}"')
     assert not listed(client, "/disposisi/?antrian=open", f'href="/surat-masuk/{disposed.id}"')
     assert not listed(client, "/surat-keluar/?antrian=to_verify",
@@ -103,7 +103,7 @@ def test_acting_official_gets_the_positions_queues_inside_the_range_only(
     assert client.get(f"/surat-keluar/{draft.id}").status_code == 404
     shown = counters(client)
     assert "You act as" not in page_text(client.get("/"))
-    assert shown.get("/surat-masuk/?queue=to_read", 0) == 0
+    assert shown.get("/surat-masuk/?antrian=to_read", 0) == 0
     assert shown.get("/disposisi/?antrian=open", 0) == 0
 
 
