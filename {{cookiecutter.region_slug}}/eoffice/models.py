@@ -20,6 +20,7 @@ from eoffice.outgoing.models import (
 )
 from eoffice.search.models import INCOMING as SEARCH_INCOMING
 from eoffice.search.models import OUTGOING as SEARCH_OUTGOING
+from eoffice.signing.models import TrustRoot
 from eoffice.staff.models import Golongan, Staff
 
 __all__ = [
@@ -29,5 +30,5 @@ __all__ = [
     "AuditEvent", "AuditHead", "Classification", "Counter", "Disposition",
     "DispositionInstruction", "DispositionRecipient", "Golongan", "IncomingLetter",
     "LetterAttachment", "LetterRecipient", "Position", "Staff", "StoredFile", "Unit", "User",
-    "UserRole", "UserSession",
+    "UserRole", "UserSession", "TrustRoot",
 ]
