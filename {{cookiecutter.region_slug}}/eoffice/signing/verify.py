@@ -21,7 +21,9 @@ The verdict of a whole file, worst first:
   signature could not be checked at all);
 - ``valid``: every signature intact and trusted.
 
-Validation takes about 10 ms for a letter (measured: a 100 kB PDF, one signature), so
+Validation takes about 50 ms for a letter with one signature and 120 ms with two
+(measured on a busy 2-core machine; most of it is pyHanko reading the signature's
+``/Contents`` and checking the CMS), below the 200 ms that would call for a cache, so
 verdicts are not cached.
 """
 
