@@ -101,3 +101,12 @@ def test_the_form_works_with_csrf_protection_on(app, csrf_app, csrf_client, plai
 
 def test_the_login_page_links_to_it(client):
     assert 'href="/verifikasi"' in page_text(client.get("/masuk"))
+
+
+def test_the_verification_pages_never_take_the_write_lock(app):
+    """A public POST that writes nothing must not hold the database's write lock (SQLite:
+    one writer at a time) while it reads an upload and checks signatures."""
+    from eoffice.numbering import LOCKS_ITSELF
+
+    for endpoint in ("verify.verify", "verify.verify_file"):
+        assert getattr(app.view_functions[endpoint], LOCKS_ITSELF, False), endpoint
