@@ -149,13 +149,15 @@ def _check_signature(embedded, roots: list[x509.Certificate]) -> SignatureReport
     from pyhanko.sign.validation import validate_pdf_signature
     from pyhanko_certvalidator import ValidationContext
 
+    from eoffice.signing.loop import outside_event_loop
+
     anchors = [asn1_x509.Certificate.load(c.public_bytes(serialization.Encoding.DER))
                for c in roots]
     name = str(embedded.field_name or "")
     try:
         context = ValidationContext(trust_roots=anchors, allow_fetching=False,
                                     revocation_mode="soft-fail")
-        status = validate_pdf_signature(embedded, context)
+        status = outside_event_loop(validate_pdf_signature, embedded, context)
     except Exception as exc:  # noqa: BLE001 - a malformed or unsupported signature
         log.info("signature %s not checked: %s: %s", name, type(exc).__name__, exc)
         certificate = _safe_signer_cert(embedded)

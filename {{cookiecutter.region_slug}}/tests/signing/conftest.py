@@ -93,10 +93,12 @@ def sign_pdf(data: bytes, signer, field: str = "Signature1") -> bytes:
     from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
     from pyhanko.sign import fields, signers
 
+    from eoffice.signing.loop import outside_event_loop
+
     writer = IncrementalPdfFileWriter(io.BytesIO(data))
     meta = signers.PdfSignatureMetadata(field_name=field,
                                         subfilter=fields.SigSeedSubFilter.PADES)
-    return signers.sign_pdf(writer, meta, signer=signer).getvalue()
+    return outside_event_loop(signers.sign_pdf, writer, meta, signer=signer).getvalue()
 
 
 def append_page_change(data: bytes) -> bytes:
