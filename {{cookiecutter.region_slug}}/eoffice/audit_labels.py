@@ -33,9 +33,12 @@ GROUPS = {
     "acting": _l("Organisation"),
     "retention_schedule": _l("Classification and instructions"),
     "numbering": _l("Numbering series"),
+    "signing": _l("Electronic signatures"),
 }
 
 ACTIONS = {
+    "signing.root_added": _l("Trust root added"),
+    "signing.root_removed": _l("Trust root removed"),
     "unit.updated": _l("Unit changed"),
     "staff.updated": _l("Staff record changed"),
     "position.updated": _l("Position changed"),

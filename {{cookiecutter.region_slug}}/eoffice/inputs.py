@@ -213,15 +213,24 @@ class Request(flask.Request):
 
 
 JSON_ENDPOINTS = ("exchange_endpoint.receive",)  # read their body as JSON whatever its type
+#: Public forms that take one file: their body may be one file (FILE_MAX_BYTES) and the
+#: form around it, not the MAX_CONTENT_LENGTH sized for a letter with many scans.
+ONE_FILE_ENDPOINTS = ("verify.verify", "verify.verify_file")
+FORM_OVERHEAD = 64 * 1024
 
 
 def limit_json_body() -> None:
     """``before_request``: a JSON body may be at most JSON_MAX_BYTES (413 beyond), a far
-    smaller limit than MAX_CONTENT_LENGTH, which is sized for forms with scanned files."""
+    smaller limit than MAX_CONTENT_LENGTH, which is sized for forms with scanned files;
+    the public one-file forms get FILE_MAX_BYTES."""
     if request.is_json or request.endpoint in JSON_ENDPOINTS:
         limit = current_app.config["JSON_MAX_BYTES"]
-        current = request.max_content_length
-        request.max_content_length = min(limit, current) if current else limit
+    elif request.endpoint in ONE_FILE_ENDPOINTS:
+        limit = current_app.config["FILE_MAX_BYTES"] + FORM_OVERHEAD
+    else:
+        return
+    current = request.max_content_length
+    request.max_content_length = min(limit, current) if current else limit
 
 
 def init_app(app: Flask) -> None:

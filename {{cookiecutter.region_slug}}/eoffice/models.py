@@ -21,6 +21,7 @@ from eoffice.outgoing.models import (
 from eoffice.search.models import INCOMING as SEARCH_INCOMING
 from eoffice.search.models import OUTGOING as SEARCH_OUTGOING
 from eoffice.series.models import NumberingSeries
+from eoffice.signing.models import TrustRoot
 from eoffice.staff.models import Golongan, Staff
 
 __all__ = [
@@ -31,5 +32,5 @@ __all__ = [
     "AuditEvent", "AuditHead", "Classification", "Counter", "Disposition",
     "DispositionInstruction", "DispositionRecipient", "Golongan", "IncomingLetter",
     "LetterAttachment", "LetterRecipient", "NumberingSeries", "Position", "RetentionSchedule",
-    "Staff", "StoredFile", "Unit", "User", "UserRole", "UserSession",
+    "Staff", "StoredFile", "TrustRoot", "Unit", "User", "UserRole", "UserSession",
 ]

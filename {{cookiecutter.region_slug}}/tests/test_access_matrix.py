@@ -48,6 +48,7 @@ MATRIX = {
     "/admin/pengguna/{pegawai_user}/ubah": (200, 403, 403, 403),
     "/admin/audit": (200, 403, 403, 403),
     "/admin/audit?verify=1": (200, 403, 403, 403),
+    "/admin/akar-tepercaya": (200, 403, 403, 403),
     "/akun/profil": (200, 200, 200, 200),
     "/akun/kata-sandi": (200, 200, 200, 200),
     "/lokal/rekap-pegawai/": (200, 403, 200, 403),
@@ -62,7 +63,7 @@ MATRIX = {
 # POSTs that change data: only the admin gets past the permission check.
 POSTS = ["/pegawai/baru", "/pegawai/{target}/ubah", "/pegawai/impor", "/organisasi/unit/baru",
          "/organisasi/jabatan/baru", "/organisasi/plt", "/admin/pengguna/baru",
-         "/admin/pengguna/{pegawai_user}/ubah"]
+         "/admin/pengguna/{pegawai_user}/ubah", "/admin/akar-tepercaya"]
 
 
 @dataclass

@@ -16,6 +16,11 @@ from eoffice.extensions import db
 from eoffice.inputs import page_arg, text_arg
 from eoffice.maintenance.chain import read_anchors
 from eoffice.security import ROLES, permission_required
+from eoffice.signing import roots
+from eoffice.signing.ca import fingerprint
+from eoffice.signing.forms import TrustRootForm
+from eoffice.signing.models import TrustRoot
+from eoffice.signing.verify import region_ca_certificate
 from eoffice.staff.nip import format_nip
 from eoffice.staff.services import staff_by_number
 from eoffice.ui import rows_per_page
@@ -154,3 +159,36 @@ def audit_log():
     return render_template("admin/audit.html", page=page, chain=chain, groups=groups,
                            group=group, actions=actions, action=action, args=args,
                            action_label=action_label, object_ref=object_ref)
+
+
+@bp.route("/akar-tepercaya", methods=["GET", "POST"])
+@permission_required("signing.trust_roots")
+def trust_roots():
+    """The CA certificates trusted for signed PDFs: the region CA (always) and the roots
+    added here, such as the national BSrE/BSSN root."""
+    form = TrustRootForm()
+    if form.validate_on_submit():
+        try:
+            root = roots.add_root(form.certificate.data.read(), actor=current_user)
+        except roots.RootError as exc:
+            db.session.rollback()
+            form.certificate.errors.append(str(exc))
+        else:
+            db.session.commit()
+            flash(_("Trust root added: %(subject)s", subject=root.subject), "success")
+            return redirect(url_for("admin.trust_roots"))
+    return render_template("admin/trust_roots.html", form=form, roots=roots.list_roots(),
+                           region_ca=region_ca_certificate(), fingerprint=fingerprint)
+
+
+@bp.route("/akar-tepercaya/<int:root_id>/hapus", methods=["POST"])
+@permission_required("signing.trust_roots")
+def remove_trust_root(root_id: int):
+    root = db.session.get(TrustRoot, root_id)
+    if root is None:
+        abort(404)
+    subject = root.subject
+    roots.remove_root(root, actor=current_user)
+    db.session.commit()
+    flash(_("Trust root removed: %(subject)s", subject=subject), "info")
+    return redirect(url_for("admin.trust_roots"))

@@ -836,6 +836,21 @@ def verify_pdf(letter: OutgoingLetter, data: bytes) -> bool:
     return letter.pdf_sha256 is not None and hashlib.sha256(data).hexdigest() == letter.pdf_sha256
 
 
+def stored_pdf_report(letter: OutgoingLetter):
+    """The signatures of the letter's PDF as issued (eoffice/signing/verify.py): what the
+    verification page shows before anyone uploads a copy. A stored file gone missing is
+    reported unreadable, not an error page."""
+    from eoffice.signing import verify
+
+    try:
+        data = files.read(letter.pdf_file)
+    except OSError:
+        current_app.logger.warning("stored PDF of outgoing letter %s cannot be read", letter.id)
+        return verify.Report(verify.UNREADABLE, letter.pdf_sha256 or "", message=str(_l(
+            "The stored PDF of this letter cannot be read; tell the administrator.")))
+    return verify.check_pdf(data)
+
+
 def by_token(token: str) -> OutgoingLetter | None:
     if not token or len(token) > 64:
         return None

@@ -13,6 +13,7 @@ from eoffice.exchange import services as exchange_services
 from eoffice.extensions import db
 from eoffice.inputs import bounded_int, int_arg
 from eoffice.letters.services import today_local
+from eoffice.numbering import locks_itself
 from eoffice.org.services import position_choices
 from eoffice.outgoing import bp, services, verify_bp
 from eoffice.outgoing.forms import CHAIN_SIZE, DraftForm, ExpeditionForm, NoteForm, SignForm
@@ -28,6 +29,8 @@ from eoffice.security import (
     held_positions,
     permission_required,
 )
+from eoffice.signing import verify as verify_service
+from eoffice.signing.forms import VerifyUploadForm
 from eoffice.staff.nip import format_nip
 from eoffice.staff.services import staff_by_number
 
@@ -406,26 +409,40 @@ def _expedition_xlsx(rows, date_from: dt.date) -> Response:
 # --- Public verification ----------------------------------------------------------------
 
 @verify_bp.route("/verifikasi/<token>", methods=["GET", "POST"])
+@locks_itself  # writes nothing: a public POST never takes the write lock
 def verify(token: str):
-    from flask_wtf.file import FileField, FileRequired
-
-    from eoffice.forms import Form
-
-    class UploadForm(Form):
-        file = FileField(validators=[FileRequired()])
-
+    """The QR code's target: the letter's identity and, at once, the verdict on the
+    signatures of its PDF as issued; an uploaded copy is compared with it (SHA-256) and
+    its own signatures checked. R and SR letters confirm only their number."""
     letter = services.by_token(token)
     if letter is None or letter.pdf_sha256 is None:
         abort(404)
-    form = UploadForm()
-    result = None
-    if form.validate_on_submit():
-        result = services.verify_pdf(letter, form.file.data.read())
-    elif form.is_submitted():
-        result = "missing"
     restricted = letter.security in ("R", "SR")
-    return render_template("outgoing/verify.html", letter=letter, form=form, result=result,
-                           restricted=restricted,
-                           replaced_by=db.session.scalar(sa.select(OutgoingLetter).where(
-                               OutgoingLetter.replaces_id == letter.id,
-                               OutgoingLetter.status.in_(("signed", "sent")))))
+    form = VerifyUploadForm()
+    result = uploaded = None
+    if not restricted:
+        if form.validate_on_submit():
+            data = form.file.data.read()
+            result = services.verify_pdf(letter, data)
+            uploaded = verify_service.check_pdf(data)
+        elif form.is_submitted():
+            result = "missing"
+    return render_template(
+        "outgoing/verify.html", letter=letter, form=form, result=result,
+        restricted=restricted, uploaded=uploaded,
+        report=None if restricted else services.stored_pdf_report(letter),
+        replaced_by=db.session.scalar(sa.select(OutgoingLetter).where(
+            OutgoingLetter.replaces_id == letter.id,
+            OutgoingLetter.status.in_(("signed", "sent")))))
+
+
+@verify_bp.route("/verifikasi", methods=["GET", "POST"])
+@locks_itself
+def verify_file():
+    """Anyone checks the signatures of any PDF, without a token: a letter received by
+    mail or e-mail, a copy whose QR code is unreadable."""
+    form = VerifyUploadForm()
+    report = None
+    if form.validate_on_submit():
+        report = verify_service.check_pdf(form.file.data.read())
+    return render_template("outgoing/verify_file.html", form=form, report=report)

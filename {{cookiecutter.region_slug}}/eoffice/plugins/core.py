@@ -63,6 +63,8 @@ def eoffice_nav_items(user):
         NavItem(_("System API tokens"), "api_ui.system_tokens", "key", "api.system_tokens", 94,
                 admin),
         NavItem(_("Audit log"), "admin.audit_log", "journal-check", "audit.view", 95, admin),
+        NavItem(_("Trust roots"), "admin.trust_roots", "shield-check", "signing.trust_roots", 96,
+                admin),
     ]
 
 
