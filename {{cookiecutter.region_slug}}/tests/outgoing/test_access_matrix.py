@@ -145,7 +145,7 @@ def listed(client, queue: str, letter_id: int) -> object:
         else "absent"
 
 
-def observe(client, scene: dict, password: str) -> dict[str, object]:
+def observe(client, scene: dict, passphrase: str) -> dict[str, object]:
     letter = scene["letter"]
     base = f"/surat-keluar/{letter}"
     got: dict[str, object] = {f"list.{q}": listed(client, q, letter) for q in QUEUES}
@@ -173,7 +173,7 @@ def observe(client, scene: dict, password: str) -> dict[str, object]:
     act("submit", f"{base}/ajukan")
     act("approve", f"{base}/setujui", {"note": "paraf"})
     act("return", f"{base}/kembalikan", {"note": "Perbaiki"})
-    act("sign", f"{base}/tandatangani", {"password": password})
+    act("sign", f"{base}/tandatangani", {"passphrase": passphrase})
     act("send", f"{base}/kirim")
     act("correction", f"{base}/koreksi", {"kind": "replaces"})
     return got
@@ -184,7 +184,7 @@ def observe(client, scene: dict, password: str) -> dict[str, object]:
 def test_access_matrix(client, people, make_draft, advance, state, level):
     from flask import g
 
-    from tests.outgoing.conftest import PASSWORD
+    from tests.outgoing.conftest import PASSPHRASE
 
     scene = build_scene(people, make_draft, advance, state, level)
     wrong = []
@@ -194,7 +194,7 @@ def test_access_matrix(client, people, make_draft, advance, state, level):
             client.post("/keluar")
             if person != "anonymous":
                 log_in(client, scene["usernames"][person])
-            got = observe(client, scene, PASSWORD)
+            got = observe(client, scene, PASSPHRASE)
         want = expected_cells(person, state, level)
         assert set(got) == set(want), sorted(set(got) ^ set(want))
         wrong += [f"{state:9} {level} {person:11} {route:34} expected {want[route]!r}, "
