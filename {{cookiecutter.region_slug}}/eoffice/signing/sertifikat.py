@@ -19,6 +19,8 @@ import os
 from dataclasses import dataclass
 
 import sqlalchemy as sa
+from asn1crypto import pkcs12 as asn1_pkcs12
+from asn1crypto import tsp  # noqa: F401 - see below
 from cryptography import x509
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives import serialization
@@ -35,6 +37,10 @@ from eoffice.extensions import db
 from eoffice.signing import ca, pades
 from eoffice.signing.backends import SigningError
 from eoffice.signing.models import SigningCertificate
+
+# asn1crypto.tsp adds the timestamp content types to asn1crypto.cms when imported; cms
+# builds its name map once, on first use (reading a PKCS#12 here uses it), so tsp must
+# be imported before, or a later PAdES B-T signature fails on "tst_info".
 
 MIN_PASSPHRASE = ca.MIN_PASSPHRASE
 MAX_PASSPHRASE = 256
@@ -103,8 +109,6 @@ def check_new_passphrase(passphrase: str, confirm: str | None = None) -> None:
 def _looks_like_pkcs12(data: bytes) -> bool:
     """The outer structure of a PKCS#12 (PFX), read without the password, so that a wrong
     file and a wrong password get different messages."""
-    from asn1crypto import pkcs12 as asn1_pkcs12
-
     try:
         pfx = asn1_pkcs12.Pfx.load(data, strict=True)
         return pfx["version"].native == "v3" and pfx["auth_safe"]["content_type"].native in (

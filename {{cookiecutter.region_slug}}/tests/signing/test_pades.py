@@ -143,6 +143,9 @@ def test_a_refused_signature_takes_no_number(case, client, office, make_draft, a
     page = page_text(client.post(f"/surat-keluar/{letter.id}/tandatangani",
                                  data={"passphrase": passphrase}, follow_redirects=True))
     assert expected in page
+    warned = 'id="signing-problem"' in client.get(f"/surat-keluar/{letter.id}").get_data(
+        as_text=True)
+    assert warned is (case not in ("wrong_passphrase", "account_password"))  # told up front
     letter = reload(letter)
     assert letter.status == "approved" and letter.number is None and letter.pdf_file_id is None
     assert counter(year) == before
