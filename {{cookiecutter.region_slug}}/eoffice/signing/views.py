@@ -14,15 +14,30 @@ from eoffice.auth.models import User
 from eoffice.extensions import db
 from eoffice.security import permission_required
 from eoffice.signing import bp, sertifikat
+from eoffice.signing.backends import SigningError, current_backend
 from eoffice.signing.forms import EnrolForm, RevokeForm
 from eoffice.signing.models import SigningCertificate
 
 
+def signing_problem(user) -> str | None:
+    """Why ``user`` could not sign now (no certificate, expired, revoked, the backend
+    missing), told before they type their passphrase; None when nothing is known wrong."""
+    try:
+        backend = current_backend()
+        check = getattr(backend, "check", None)
+        if check is not None:
+            check(user=user)
+    except SigningError as exc:
+        return str(exc)
+    return None
+
+
 @bp.app_context_processor
 def _certificates_panel():
-    """What ``signing/_certificates.html`` shows, for whichever page includes it."""
+    """What ``signing/_certificates.html`` and the sign form show, on any page."""
     return {"signing_certificates": sertifikat.certificates_of,
-            "signing_enrol_form": EnrolForm, "signing_revoke_form": RevokeForm}
+            "signing_enrol_form": EnrolForm, "signing_revoke_form": RevokeForm,
+            "signing_problem": signing_problem}
 
 
 def _enrol(user: User, back: str):
