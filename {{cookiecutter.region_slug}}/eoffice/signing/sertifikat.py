@@ -22,7 +22,7 @@ import sqlalchemy as sa
 from asn1crypto import pkcs12 as asn1_pkcs12
 from asn1crypto import tsp  # noqa: F401 - see below
 from cryptography import x509
-from cryptography.exceptions import InvalidTag
+from cryptography.exceptions import InvalidTag, UnsupportedAlgorithm
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
@@ -113,7 +113,7 @@ def _looks_like_pkcs12(data: bytes) -> bool:
         pfx = asn1_pkcs12.Pfx.load(data, strict=True)
         return pfx["version"].native == "v3" and pfx["auth_safe"]["content_type"].native in (
             "data", "signed_data")
-    except (ValueError, TypeError, KeyError):
+    except Exception:  # any failure to parse these untrusted bytes: not a PKCS#12
         return False
 
 
@@ -131,6 +131,10 @@ def open_pkcs12(data: bytes, password: str):
     except ValueError:  # the structure is a PKCS#12's: the password is what is wrong
         raise EnrolError(_l("The certificate file could not be opened: the password of "
                             "the file is wrong."), "p12_password") from None
+    except UnsupportedAlgorithm:
+        raise EnrolError(_l("The certificate file is protected with an encryption this "
+                            "application cannot read; export it again with AES."),
+                         "p12") from None
     if key is None or certificate is None:
         raise EnrolError(_l("The certificate file holds no private key or no certificate."),
                          "p12")
