@@ -14,8 +14,10 @@ configured (``signing.tsa_url``: an RFC 3161 token over the signature).
 
 from __future__ import annotations
 
+import asyncio
 import io
 import logging
+from concurrent.futures import ThreadPoolExecutor
 
 from asn1crypto import keys as asn1_keys
 from asn1crypto import x509 as asn1_x509
@@ -29,6 +31,19 @@ log = logging.getLogger(__name__)
 
 class TimestampUnavailable(RuntimeError):
     """The timestamp authority did not answer, or answered with an error."""
+
+
+def _run(make_coroutine):
+    """Run pyHanko's (async) signing to its end. pyHanko's own sync wrapper calls
+    ``asyncio.run``, which refuses a thread where an event loop is already running (an
+    async server, a test session driving a browser); there the coroutine gets a thread
+    and a loop of its own."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return asyncio.run(make_coroutine())
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(lambda: asyncio.run(make_coroutine())).result()
 
 
 def _asn1_certificate(certificate: x509.Certificate) -> asn1_x509.Certificate:
@@ -57,7 +72,8 @@ def sign(pdf: bytes, *, key, certificate: x509.Certificate, chain: list[x509.Cer
     timestamper = HTTPTimeStamper(tsa_url, timeout=tsa_timeout) if tsa_url else None
     writer = IncrementalPdfFileWriter(io.BytesIO(pdf))
     try:
-        output = signers.sign_pdf(writer, metadata, signer=signer, timestamper=timestamper)
+        output = _run(lambda: signers.async_sign_pdf(writer, metadata, signer=signer,
+                                                     timestamper=timestamper))
     except (TimestampRequestError, OSError) as exc:  # pyHanko wraps the HTTP client's errors
         log.warning("timestamp authority %s failed: %s", tsa_url, exc)
         raise TimestampUnavailable(str(exc)) from exc

@@ -312,3 +312,23 @@ def test_a_timestamp_authority_that_does_not_answer_takes_no_number(app, client,
                                  follow_redirects=True))
     assert "The timestamp service did not answer; try again in a moment." in page
     assert reload(letter).status == "approved" and counter(today_local().year) == before
+
+
+def test_signing_works_where_an_event_loop_is_already_running(app):
+    """pyHanko's sync API fails inside a running event loop (an async server, a browser
+    test before); pades.sign gives the signing a loop of its own there."""
+    import asyncio
+
+    from weasyprint import HTML
+
+    from eoffice.signing import pades
+    from eoffice.testing.pytest_plugin import issue_test_certificate
+
+    key, certificate = issue_test_certificate("Pejabat Uji")
+    pdf = HTML(string="<p>Surat uji</p>").write_pdf()
+
+    async def inside_a_loop():
+        return pades.sign(pdf, key=key, certificate=certificate, chain=[signing_ca()[1]],
+                          reason="Uji", location="Kabupaten Contoh")
+
+    assert validate(asyncio.run(inside_a_loop())).bottom_line
