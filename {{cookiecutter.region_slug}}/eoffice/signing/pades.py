@@ -33,11 +33,12 @@ class TimestampUnavailable(RuntimeError):
     """The timestamp authority did not answer, or answered with an error."""
 
 
-def _run(make_coroutine):
-    """Run pyHanko's (async) signing to its end. pyHanko's own sync wrapper calls
-    ``asyncio.run``, which refuses a thread where an event loop is already running (an
-    async server, a test session driving a browser); there the coroutine gets a thread
-    and a loop of its own."""
+def run_coroutine(make_coroutine):
+    """Run a pyHanko coroutine (signing, validation) to its end and return its result.
+
+    pyHanko's own sync wrappers call ``asyncio.run``, which refuses a thread where an event
+    loop is already running (an async server, a test session driving a browser); there the
+    coroutine gets a thread and a loop of its own."""
     try:
         asyncio.get_running_loop()
     except RuntimeError:
@@ -72,7 +73,7 @@ def sign(pdf: bytes, *, key, certificate: x509.Certificate, chain: list[x509.Cer
     timestamper = HTTPTimeStamper(tsa_url, timeout=tsa_timeout) if tsa_url else None
     writer = IncrementalPdfFileWriter(io.BytesIO(pdf))
     try:
-        output = _run(lambda: signers.async_sign_pdf(writer, metadata, signer=signer,
+        output = run_coroutine(lambda: signers.async_sign_pdf(writer, metadata, signer=signer,
                                                      timestamper=timestamper))
     except (TimestampRequestError, OSError) as exc:  # pyHanko wraps the HTTP client's errors
         log.warning("timestamp authority %s failed: %s", tsa_url, exc)

@@ -26,14 +26,17 @@ def validate(pdf: bytes):
     from asn1crypto import x509 as asn1_x509
     from cryptography.hazmat.primitives import serialization
     from pyhanko.pdf_utils.reader import PdfFileReader
-    from pyhanko.sign.validation import validate_pdf_signature
+    from pyhanko.sign.validation import async_validate_pdf_signature
     from pyhanko_certvalidator import ValidationContext
+
+    from eoffice.signing.pades import run_coroutine
 
     root = asn1_x509.Certificate.load(signing_ca()[1].public_bytes(serialization.Encoding.DER))
     reader = PdfFileReader(io.BytesIO(pdf))
     assert len(reader.embedded_signatures) == 1
-    return validate_pdf_signature(reader.embedded_signatures[0],
-                                  ValidationContext(trust_roots=[root]))
+    # Async, through run_coroutine: the browser tests may leave an event loop running.
+    return run_coroutine(lambda: async_validate_pdf_signature(
+        reader.embedded_signatures[0], ValidationContext(trust_roots=[root])))
 
 
 def counter(year: int) -> int:
