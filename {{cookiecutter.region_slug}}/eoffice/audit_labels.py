@@ -37,6 +37,8 @@ GROUPS = {
 }
 
 ACTIONS = {
+    "signing.enrolled": _l("Signing certificate enrolled"),
+    "signing.revoked": _l("Signing certificate revoked"),
     "signing.root_added": _l("Trust root added"),
     "signing.root_removed": _l("Trust root removed"),
     "unit.updated": _l("Unit changed"),

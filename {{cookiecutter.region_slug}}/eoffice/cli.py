@@ -83,6 +83,14 @@ def demo(force: bool) -> None:
     click.echo("Login demo (nama pengguna / kata sandi / peran):")
     for username, password, roles in result.users:
         click.echo(f"  {username:<10} {password:<15} {roles}")
+    if result.signers:
+        from eoffice.demo import DEMO_CA_PASSPHRASE, DEMO_SIGNING_PASSPHRASE
+
+        click.echo(f"Frasa sandi TTE untuk menandatangani surat ({', '.join(result.signers)}): "
+                   f"{DEMO_SIGNING_PASSPHRASE}")
+        click.echo(f"Frasa sandi CA daerah demo (flask eoffice ca issue): {DEMO_CA_PASSPHRASE}")
+    elif result.signing_note:
+        click.echo(result.signing_note)
 
 
 def _faker():

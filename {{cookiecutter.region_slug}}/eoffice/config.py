@@ -72,6 +72,18 @@ def _to_locale(value: Any) -> str:
     return text
 
 
+def _to_kdf(value: Any) -> str:
+    """``scrypt:N:r:p`` with N a power of two of at least 2**10 (tests use the least)."""
+    text = str(value).strip()
+    parts = text.split(":")
+    if len(parts) != 4 or parts[0] != "scrypt" or not all(p.isdigit() for p in parts[1:]):
+        raise ValueError(f"{text!r} is not scrypt:N:r:p")
+    n, r, p = (int(x) for x in parts[1:])
+    if n < 1024 or n & (n - 1) or not 1 <= r <= 32 or not 1 <= p <= 16:
+        raise ValueError(f"{text!r}: N must be a power of two >= 1024, r 1-32, p 1-16")
+    return text
+
+
 CONVERTERS = {
     str: lambda v: str(v),
     int: lambda v: int(v),
@@ -81,7 +93,9 @@ CONVERTERS = {
     "timezone": _to_timezone,
     "locale": _to_locale,
     "auto_bool": _to_auto_bool,
+    "kdf": _to_kdf,
 }
+
 
 
 @dataclass(frozen=True)
@@ -245,6 +259,20 @@ OPTIONS: tuple[Option, ...] = (
            "it in the background.", toml="search.ocr", env="EOFFICE_SEARCH_OCR"),
     Option("SEARCH_OCR_LANGUAGES", "ind+eng", str,
            "Tesseract languages for OCR, e.g. ind+eng.", toml="search.ocr_languages"),
+    Option("SIGNING_BACKEND", "sertifikat", str,
+           "Who signs issued letters (PAdES): sertifikat (each official's enrolled "
+           "certificate) or a backend a plugin adds.", toml="signing.backend"),
+    Option("SIGNING_TSA_URL", "", str,
+           "RFC 3161 timestamp authority: when set, signatures carry a timestamp (PAdES "
+           "B-T); empty: PAdES B-B.", toml="signing.tsa_url"),
+    Option("SIGNING_TSA_TIMEOUT_SECONDS", 15, int,
+           "Network timeout of a timestamp request.", toml="signing.tsa_timeout_seconds"),
+    Option("SIGNING_LOCATION", "", str,
+           "Location written in each signature; empty: the region's name.",
+           toml="signing.location"),
+    Option("SIGNING_KDF", "scrypt:32768:8:3", "kdf",
+           "How a signing passphrase becomes the key that encrypts an official's private "
+           "key: scrypt:N:r:p (applies to new enrolments).", toml="signing.kdf"),
 )
 
 OPTIONS_BY_KEY = {option.key: option for option in OPTIONS}

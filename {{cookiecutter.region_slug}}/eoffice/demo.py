@@ -21,6 +21,12 @@ from eoffice.staff.models import Staff
 from eoffice.staff.nip import make_nip
 
 DEMO_PASSWORD = "demo-eoffice1"  # noqa: S105 - printed for trainers; demo refuses production
+#: The demo signatories' signing passphrase (typed to sign a letter), and the demo region
+#: CA's passphrase (``flask eoffice ca issue`` for more trainees); both printed.
+DEMO_SIGNING_PASSPHRASE = "demo-tte-eoffice1"  # noqa: S105 - as above
+DEMO_CA_PASSPHRASE = "demo-ca-eoffice1"  # noqa: S105 - as above
+#: Demo users enrolled with a certificate of the region CA, so the demo signs for real.
+DEMO_SIGNERS = ("pimpinan", "admin")
 
 # code, name, kind, parent code
 UNITS = [
@@ -89,6 +95,8 @@ class DemoResult:
     staff: int
     users: list[tuple[str, str, str]]  # username, password or "", roles
     letters: int = 0
+    signers: list[str] | None = None  # enrolled with a certificate (DEMO_SIGNING_PASSPHRASE)
+    signing_note: str = ""  # why no one was enrolled, when so
 
 
 def _person(faker: Faker, rng: random.Random, sequence: int, golongan: str | None = None,
@@ -180,12 +188,46 @@ def load_demo(faker_seed: int = 20240417) -> DemoResult:
         users.append((username, DEMO_PASSWORD, ", ".join(roles)))
     db.session.commit()
     letters = load_demo_letters(positions, rng)
+    signers, signing_note = enrol_demo_signers()
     return DemoResult(
         units=db.session.scalar(sa.select(sa.func.count()).select_from(Unit)),
         positions=db.session.scalar(sa.select(sa.func.count()).select_from(Position)),
         staff=db.session.scalar(sa.select(sa.func.count()).select_from(Staff)),
-        users=users, letters=letters,
+        users=users, letters=letters, signers=signers, signing_note=signing_note,
     )
+
+
+def enrol_demo_signers() -> tuple[list[str], str]:
+    """Create the region CA if there is none (passphrase DEMO_CA_PASSPHRASE) and give each
+    of DEMO_SIGNERS a certificate of it, enrolled under DEMO_SIGNING_PASSPHRASE, unless
+    they already have a valid one. A CA made by someone else (another passphrase) is left
+    alone: the answer says so and nobody is enrolled."""
+    from flask_babel import gettext as _
+
+    from eoffice.signing import ca, sertifikat
+
+    try:
+        ca.load_ca()
+    except ca.NoCA:
+        ca.init_ca(DEMO_CA_PASSPHRASE)
+    try:
+        ca.load_ca(DEMO_CA_PASSPHRASE)
+    except ca.WrongPassphrase:
+        return [], _("The region CA was not made by the demo: enrol the demo signatories "
+                     "by hand (docs/it/tte.md).")
+    enrolled = []
+    for username in DEMO_SIGNERS:
+        user = db.session.scalar(sa.select(User).where(User.username == username))
+        if user is None:
+            continue
+        current = sertifikat.current_certificate(user)
+        if current is None or current.status() != "valid":
+            issued = ca.issue(username, DEMO_CA_PASSPHRASE, DEMO_SIGNING_PASSPHRASE)
+            sertifikat.enrol(user, issued.p12_path.read_bytes(), DEMO_SIGNING_PASSPHRASE,
+                             DEMO_SIGNING_PASSPHRASE, actor=None)
+            db.session.commit()
+        enrolled.append(username)
+    return enrolled, ""
 
 
 def _existing_or_new(staff: Staff) -> Staff:

@@ -21,13 +21,13 @@ from eoffice.outgoing.models import (
 from eoffice.search.models import INCOMING as SEARCH_INCOMING
 from eoffice.search.models import OUTGOING as SEARCH_OUTGOING
 from eoffice.series.models import NumberingSeries
-from eoffice.signing.models import TrustRoot
+from eoffice.signing.models import SigningCertificate, TrustRoot
 from eoffice.staff.models import Golongan, Staff
 
 __all__ = [
     "AccessGrant", "ActingAssignment", "PositionPath", "UnitPath", "SEARCH_INCOMING",
     "SEARCH_OUTGOING",
-    "ApiToken", "Delivery", "InboundLetter", "Peer", "ReceivedRequest",
+    "ApiToken", "SigningCertificate", "Delivery", "InboundLetter", "Peer", "ReceivedRequest",
     "ApprovalStep", "DraftRevision", "OutgoingAttachment", "OutgoingLetter", "OutgoingRecipient",
     "AuditEvent", "AuditHead", "Classification", "Counter", "Disposition",
     "DispositionInstruction", "DispositionRecipient", "Golongan", "IncomingLetter",

@@ -184,6 +184,7 @@ def build_office(site, extra_staff: int = 1200) -> Office:
     from eoffice.outgoing import services as outgoing
     from eoffice.staff.nip import make_nip
     from eoffice.staff.services import save_staff
+    from eoffice.testing.pytest_plugin import TEST_SIGNING_PASSPHRASE, enrol_test_signer
 
     with site.context():
         today = today_local()
@@ -213,6 +214,7 @@ def build_office(site, extra_staff: int = 1200) -> Office:
         users = {key: create_user(key, PASSWORD, full_name=people[key].name, roles=roles[key],
                                   staff=people[key]) for key in roles}
         users["admin"] = create_user("admin", PASSWORD, full_name="Admin", roles=["admin"])
+        enrol_test_signer(users["kadis"])
         db.session.commit()
 
         letter = register_letter(LetterInput(
@@ -245,7 +247,7 @@ def build_office(site, extra_staff: int = 1200) -> Office:
         db.session.commit()
         outgoing.approve(draft, actor=users["kabid"])
         db.session.commit()
-        outgoing.sign(draft, actor=users["kadis"], password=PASSWORD)
+        outgoing.sign(draft, actor=users["kadis"], passphrase=TEST_SIGNING_PASSPHRASE)
         db.session.commit()
         outgoing.send(draft, [outgoing.Dispatch(r.id, "pos", draft.signed_date, "Resi 1")
                               for r in draft.recipients if not r.is_internal],

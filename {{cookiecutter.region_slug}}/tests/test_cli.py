@@ -20,7 +20,9 @@ from tests.helpers import count
 
 
 @pytest.fixture
-def run(app):
+def run(app, tmp_path, monkeypatch):
+    """The CLI, with an instance folder of the test's own (the demo makes a region CA)."""
+    monkeypatch.setattr(app, "instance_path", str(tmp_path))
     runner = app.test_cli_runner()
 
     def _run(*args, **kwargs):
@@ -72,6 +74,39 @@ def test_demo_loads_realistic_data_once(run, client):
         response = client.post("/masuk", data={"username": username, "password": password})
         assert response.status_code == 302, username
     assert {"admin", "pencatat", "pimpinan", "pegawai"} <= printed_roles
+
+
+def test_demo_enrols_the_signatories_so_that_the_demo_signs(run, tmp_path):
+    from eoffice.demo import DEMO_CA_PASSPHRASE, DEMO_SIGNERS, DEMO_SIGNING_PASSPHRASE
+    from eoffice.signing import ca, sertifikat
+
+    first = run("demo")
+    assert first.exit_code == 0, first.output
+    assert f"(pimpinan, admin): {DEMO_SIGNING_PASSPHRASE}" in first.output
+    assert DEMO_CA_PASSPHRASE in first.output
+    assert (tmp_path / "ca" / "ca.pem").exists() and ca.load_ca(DEMO_CA_PASSPHRASE).key
+    rows = {}
+    for username in DEMO_SIGNERS:
+        user = db.session.scalar(sa.select(User).where(User.username == username))
+        row = sertifikat.current_certificate(user)
+        assert row.status() == "valid" and ca.NOT_NATIONAL_LABEL in row.subject
+        assert sertifikat.decrypt_key(row, DEMO_SIGNING_PASSPHRASE) is not None
+        rows[username] = row.id
+    second = run("demo")
+    assert second.exit_code == 0, second.output
+    for username in DEMO_SIGNERS:  # nobody is enrolled twice
+        user = db.session.scalar(sa.select(User).where(User.username == username))
+        assert [c.id for c in sertifikat.certificates_of(user)] == [rows[username]]
+
+
+def test_demo_leaves_a_region_ca_it_did_not_make(run, tmp_path):
+    from eoffice.signing import ca
+
+    ca.init_ca("frasa-ca-milik-dinas")
+    result = run("demo")
+    assert result.exit_code == 0, result.output
+    assert "The region CA was not made by the demo" in result.output
+    assert ca.list_issued() == []
 
 
 def test_demo_pimpinan_heads_a_unit(run, client):

@@ -67,7 +67,8 @@ class NoteForm(Form):
 
 
 class SignForm(Form):
-    password = PasswordField(_l("Your password"), validators=[DataRequired()])
+    passphrase = PasswordField(_l("Signing passphrase"),
+                               validators=[DataRequired(), Length(max=256)])
 
 
 class ExpeditionForm(Form):

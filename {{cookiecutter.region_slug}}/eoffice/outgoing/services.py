@@ -14,7 +14,6 @@ import sqlalchemy as sa
 from flask import current_app, request
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import aliased, joinedload, selectinload
-from werkzeug.security import check_password_hash
 
 from eoffice import audit, files, numbering
 from eoffice.archive.models import Classification
@@ -483,32 +482,28 @@ def _lock_letter(letter_id: int) -> OutgoingLetter:
                           populate_existing=True)
 
 
-def sign(letter: OutgoingLetter, *, actor, password: str) -> None:
-    """The signatory confirms with their password. In one transaction: the number is
-    issued, the final PDF is rendered and stored with its SHA-256 and token."""
+def sign(letter: OutgoingLetter, *, actor, passphrase: str) -> None:
+    """The signatory confirms with their signing passphrase. In one transaction: the number
+    is issued, the final PDF is rendered, signed (PAdES, by the region's signing backend,
+    ``eoffice.signing``) and stored with its SHA-256 and token. A refused signature (wrong
+    passphrase, no valid certificate, the service down) leaves the letter approved and
+    takes no number: everything is rolled back, only the refusal is recorded."""
     from eoffice.letters.services import today_local
 
     if letter.status != "approved" or not is_signatory(letter, actor):
-        raise OutgoingError({"password": str(_l("This letter is not waiting for your "
-                                                "signature."))})
+        raise OutgoingError({"passphrase": str(_l("This letter is not waiting for your "
+                                                  "signature."))})
     if letter.drafter_id == actor.id and not current_app.config["ALLOW_SELF_APPROVAL"]:
-        raise OutgoingError({"password": str(_l("You cannot sign your own draft."))})
-    from eoffice.auth.services import count_failed_password, is_locked
+        raise OutgoingError({"passphrase": str(_l("You cannot sign your own draft."))})
+    from eoffice.auth.services import is_locked
 
     if is_locked(actor):
-        raise OutgoingError({"password": str(_l(
-            "Too many wrong passwords: signing is locked for a while."))})
-    if not check_password_hash(actor.password_hash, password or ""):
-        # Kept although the signature is refused (like a failed login): the caller
-        # rolls back what the refusal leaves, so the count and event are committed here.
-        numbering.begin_write()
-        count_failed_password(actor)
-        audit.record("outgoing.sign_refused", letter, actor=actor)
-        db.session.commit()
-        raise OutgoingError({"password": str(_l("The password is wrong."))})
+        raise OutgoingError({"passphrase": str(_l(
+            "Too many wrong passphrases: signing is locked for a while."))})
+    backend = _signing_backend(letter, actor)
     letter = _lock_letter(letter.id)
     if letter.status != "approved":  # someone else acted while we waited for the lock
-        raise OutgoingError({"password": str(_l("The letter changed meanwhile; reload."))})
+        raise OutgoingError({"passphrase": str(_l("The letter changed meanwhile; reload."))})
     today = today_local()
     issued = issue_number(letter, today)
     number, series, seq = issued.number, issued.key, issued.seq
@@ -517,6 +512,7 @@ def sign(letter: OutgoingLetter, *, actor, password: str) -> None:
     signatory = signatory_block(letter.signer_position, capacity)
     pdf = render_letter_pdf(letter, number=number, date=today, signatory=signatory,
                             verify_url=verification_url(token))
+    pdf = _signed_pdf(letter, pdf, backend, actor=actor, passphrase=passphrase, number=number)
     stored = files.store(files.check_upload(f"{number}.pdf", pdf, allowed=("pdf",)))
     letter.number, letter.number_series, letter.number_year, letter.number_seq = (
         number, series, today.year, seq)
@@ -538,6 +534,52 @@ def sign(letter: OutgoingLetter, *, actor, password: str) -> None:
     from eoffice.exchange.services import queue_deliveries
 
     queue_deliveries(letter)  # peer recipients: delivered electronically, retried until they are
+
+
+def _refused(letter: OutgoingLetter, actor, error) -> OutgoingError:
+    """Undo the attempt (the number too) and keep only the refusal: its audit event and,
+    for a wrong passphrase, one more failure toward the account lock (like a failed
+    login), committed here because the caller rolls back."""
+    from eoffice.auth.services import count_failed_password
+
+    letter_id = letter.id
+    db.session.rollback()
+    numbering.begin_write()
+    if error.code == "wrong_passphrase":
+        count_failed_password(actor)
+    audit.record("outgoing.sign_refused", db.session.get(OutgoingLetter, letter_id),
+                 actor=actor, data={"reason": error.code})
+    db.session.commit()
+    return OutgoingError({"passphrase": str(error)})
+
+
+def _signing_backend(letter: OutgoingLetter, actor):
+    """The region's signing backend, after its quick checks (a certificate enrolled, valid,
+    not revoked) so that those refusals cost no number and no rendering."""
+    from eoffice.signing.backends import SigningError, current_backend
+
+    try:
+        backend = current_backend()
+        check = getattr(backend, "check", None)
+        if check is not None:
+            check(user=actor)
+    except SigningError as exc:
+        raise _refused(letter, actor, exc) from None
+    return backend
+
+
+def _signed_pdf(letter: OutgoingLetter, pdf: bytes, backend, *, actor, passphrase: str,
+                number: str) -> bytes:
+    from eoffice.signing.backends import SigningError
+
+    config = current_app.config
+    try:
+        return backend.sign_pdf(
+            pdf, user=actor, passphrase=passphrase or "",
+            reason=f"{TYPE_LABELS[letter.letter_type]} nomor {number}",
+            location=config["SIGNING_LOCATION"] or config["REGION_NAME"])
+    except SigningError as exc:
+        raise _refused(letter, actor, exc) from None
 
 
 # --- Sending ---------------------------------------------------------------------------

@@ -271,10 +271,10 @@ def return_draft(letter_id: int):
 def sign(letter_id: int):
     form = SignForm()
     if not form.validate_on_submit():
-        flash(_("Type your password to sign."), "danger")
+        flash(_("Type your signing passphrase to sign."), "danger")
         return redirect(url_for("outgoing.detail", letter_id=letter_id))
     return _action(letter_id, lambda letter: services.sign(letter, actor=current_user,
-                                                      password=form.password.data),
+                                                      passphrase=form.passphrase.data),
                    _("Signed. The number has been issued."))
 
 

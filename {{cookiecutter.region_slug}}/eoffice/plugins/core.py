@@ -27,11 +27,13 @@ def eoffice_blueprints(app):
     from eoffice.outgoing import verify_bp
     from eoffice.search import bp as search_bp
     from eoffice.series import bp as series_bp
+    from eoffice.signing import bp as signing_bp
     from eoffice.staff import bp as staff_bp
 
     blueprints = [auth_bp, dashboard_bp, letters_bp, dispositions_bp, outgoing_bp, verify_bp,
                   org_bp, staff_bp, admin_bp, archive_bp, api_bp, api_ui_bp, exchange_bp,
-                  exchange_endpoint_bp, search_bp, classification_bp, series_bp]
+                  exchange_endpoint_bp, search_bp, classification_bp, series_bp,
+                  signing_bp]
     if app.config["BENCHMARK_ROUTE"]:  # the benchmark's bare route (eoffice.bench)
         from eoffice.bench import bp as bench_bp
 
@@ -152,6 +154,13 @@ def eoffice_search_sources():
     from eoffice.outgoing.search import SOURCE as outgoing
 
     return [incoming, outgoing]
+
+
+@hookimpl
+def eoffice_signing_backends(app):
+    from eoffice.signing.sertifikat import SertifikatBackend
+
+    return [SertifikatBackend()]
 
 
 @hookimpl

@@ -92,3 +92,18 @@ def eoffice_search_sources():
     decides who may see its objects (the search reads those grants, so nobody finds
     what they may not see). See ``eoffice/search/index.py``.
     """
+
+
+@hookspec
+def eoffice_signing_backends(app):
+    """Return a list of signing backends (``eoffice.signing.backends.SigningBackend``):
+    objects with a ``name`` and ``sign_pdf(pdf_bytes, *, user, passphrase, reason,
+    location) -> bytes``.
+
+    Called when a letter is signed; ``signing.backend`` in region.toml picks one by
+    name (the core offers ``sertifikat``; a plugin's backend of the same name replaces
+    it). ``sign_pdf`` returns the PDF with its PAdES signature added as an incremental
+    update and raises ``SigningError(code, message)`` (codes ``not_enrolled``,
+    ``wrong_passphrase``, ``expired``, ``revoked``, ``unavailable``) for a refusal; the
+    letter then stays approved and takes no number. See docs/dev/plugins.md.
+    """

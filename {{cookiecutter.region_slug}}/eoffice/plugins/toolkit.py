@@ -27,6 +27,7 @@ from eoffice.extensions import db
 from eoffice.forms import Form
 from eoffice.inputs import int_arg, page_arg
 from eoffice.security import can, permission_required
+from eoffice.signing.backends import SigningError
 from eoffice.ui import DashboardCard, NavItem
 
 hookimpl = pluggy.HookimplMarker("eoffice")
@@ -66,9 +67,9 @@ def staff_counts_by_unit() -> list[tuple[str, str, int]]:
 
 
 __all__ = [
-    "Base", "Blueprint", "DashboardCard", "Form", "LocalModel", "NavItem", "TimestampMixin",
-    "abort", "can", "current_app", "current_user", "db", "flash", "gettext", "hookimpl",
-    "int_arg", "lazy_gettext", "login_required", "page_arg", "permission_required",
+    "Base", "Blueprint", "DashboardCard", "Form", "LocalModel", "NavItem", "SigningError",
+    "TimestampMixin", "abort", "can", "current_app", "current_user", "db", "flash", "gettext",
+    "hookimpl", "int_arg", "lazy_gettext", "login_required", "page_arg", "permission_required",
     "record_event", "redirect", "render_template", "request", "staff_counts_by_unit",
     "url_for", "utcnow",
 ]

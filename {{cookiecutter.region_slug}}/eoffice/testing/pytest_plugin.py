@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import functools
 import itertools
 import os
 from collections.abc import Iterator
@@ -20,6 +21,9 @@ import pytest
 import sqlalchemy as sa
 
 TEST_PASSWORD = "rahasia-uji-123"  # noqa: S105 - test-only password
+#: The signing passphrase of every official enrolled by ``enrol_signer`` (deliberately not
+#: the account password: signing with the password must fail).
+TEST_SIGNING_PASSPHRASE = "frasa-tte-uji-456"  # noqa: S105 - test-only passphrase
 
 
 def test_database_url(tmp_path_factory) -> str:
@@ -58,6 +62,7 @@ def app_config(tmp_path_factory) -> dict:
         "SQLALCHEMY_DATABASE_URI": url,
         "WTF_CSRF_ENABLED": False,
         "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
+        "SIGNING_KDF": "scrypt:1024:8:1",  # the least the option allows: fast tests
         "INSTANCE_PATH": str(tmp_path_factory.mktemp("instance")),
         "SERVER_NAME": None,
     }
@@ -264,3 +269,86 @@ def count_queries(app):
             sa.event.remove(engine, "before_cursor_execute", _before)
 
     return _count
+
+
+# --- Signing certificates (issue 10) ------------------------------------------------------
+
+@functools.cache
+def signing_ca():
+    """(key, certificate) of a CA made once per test session, in memory (EC P-256, like
+    the region CA of ``flask eoffice ca``); the trust root of every test signature."""
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "CA Uji Pytest (BUKAN CA NASIONAL)"),
+                      x509.NameAttribute(NameOID.COUNTRY_NAME, "ID")])
+    now = dt.datetime.now(dt.UTC)
+    certificate = (
+        x509.CertificateBuilder().subject_name(name).issuer_name(name)
+        .public_key(key.public_key()).serial_number(x509.random_serial_number())
+        .not_valid_before(now - dt.timedelta(days=30))
+        .not_valid_after(now + dt.timedelta(days=3650))
+        .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
+        .add_extension(x509.KeyUsage(
+            digital_signature=False, content_commitment=False, key_encipherment=False,
+            data_encipherment=False, key_agreement=False, key_cert_sign=True, crl_sign=True,
+            encipher_only=False, decipher_only=False), critical=True)
+        .sign(key, hashes.SHA256()))
+    return key, certificate
+
+
+def issue_test_certificate(common_name: str, *, days: int = 365, starts_in_days: int = -1):
+    """(key, certificate) issued by :func:`signing_ca` for document signing; negative
+    ``days`` gives one that has already expired, a positive ``starts_in_days`` one that
+    is not valid yet."""
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    ca_key, ca_certificate = signing_ca()
+    key = ec.generate_private_key(ec.SECP256R1())
+    now = dt.datetime.now(dt.UTC)
+    start = now + dt.timedelta(days=starts_in_days)
+    end = now + dt.timedelta(days=days)
+    if end <= start:
+        start = end - dt.timedelta(days=30)
+    certificate = (
+        x509.CertificateBuilder()
+        .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, common_name[:64])]))
+        .issuer_name(ca_certificate.subject).public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(start).not_valid_after(end)
+        .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
+        .add_extension(x509.KeyUsage(
+            digital_signature=True, content_commitment=True, key_encipherment=False,
+            data_encipherment=False, key_agreement=False, key_cert_sign=False, crl_sign=False,
+            encipher_only=False, decipher_only=False), critical=True)
+        .sign(ca_key, hashes.SHA256()))
+    return key, certificate
+
+
+def enrol_test_signer(user, passphrase: str = TEST_SIGNING_PASSPHRASE, **certificate):
+    """Enrol ``user`` with a fresh certificate of :func:`signing_ca` (cheap: EC keys and the
+    test configuration's small scrypt cost). Usable outside fixtures (an app of its own)."""
+    from eoffice.signing.sertifikat import store_certificate
+
+    key, cert = issue_test_certificate(user.full_name or user.username, **certificate)
+    return store_certificate(user, key, cert, [signing_ca()[1]], passphrase, actor=None)
+
+
+@pytest.fixture
+def enrol_signer(app):
+    """``enrol_signer(user, passphrase=TEST_SIGNING_PASSPHRASE, days=365)`` gives ``user``
+    a signing certificate, committed, so that they can sign letters."""
+    from eoffice.extensions import db
+
+    def _enrol(user, passphrase: str = TEST_SIGNING_PASSPHRASE, **certificate):
+        row = enrol_test_signer(user, passphrase, **certificate)
+        db.session.commit()
+        return row
+
+    return _enrol

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import pytest
 
+from eoffice.testing.pytest_plugin import TEST_SIGNING_PASSPHRASE
 from tests.letters.test_access_matrix import (
     LEVELS,
     OPEN_LEVELS,
@@ -150,7 +151,7 @@ def test_system_token_sees_outgoing_only_signed_and_open(level, app, api, office
     assert api.get(f"/outgoing/{draft.id}", outsider).status_code == 404
     services.submit(draft, actor=office.users["staf_a"])
     with app.test_request_context():
-        services.sign(draft, actor=office.users["kadis"], password="rahasia-uji-123")
+        services.sign(draft, actor=office.users["kadis"], passphrase=TEST_SIGNING_PASSPHRASE)
     db.session.commit()
     expected = 200 if level == "B" else 404
     assert api.get(f"/outgoing/{draft.id}", system).status_code == expected

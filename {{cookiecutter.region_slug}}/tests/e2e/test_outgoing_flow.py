@@ -1,6 +1,6 @@
 """Outgoing flow in the browser: a staff member drafts a nota dinas, the first verifier
 returns it with a note, the drafter revises, both verifiers approve, the head signs with
-their password. The number follows the pattern; the PDF shows the letterhead, number,
+their signing passphrase. The number follows the pattern; the PDF shows the letterhead, number,
 signature block and a QR code pointing at the verification page, which accepts the
 original PDF and rejects a modified one. The internal recipient finds the letter in
 their incoming queue and dispositions it."""
@@ -110,7 +110,7 @@ def test_nota_dinas_draft_return_revise_approve_sign_send(page, network, live_se
     expect(page.locator("#chain li").nth(1)).to_contain_text(
         "Kepala Bidang Informasi dan Komunikasi Publik")
 
-    # 4. The head signs with their password.
+    # 4. The head signs with their signing passphrase (the demo enrolled a certificate).
     _switch(page, login_as, "pimpinan")
     page.goto(letter_url)
     preview = page.request.get(letter_url + "/pratinjau.pdf")
@@ -121,13 +121,13 @@ def test_nota_dinas_draft_return_revise_approve_sign_send(page, network, live_se
         text=True, check=True).stdout)
     assert "KONSEP–BELUMDITANDATANGANI" in draft and "(diberikansaatditandatangani)" in draft
     assert "Ditandatanganisecaraelektronik" not in draft and "/verifikasi/" not in draft
-    page.fill("form[action$='/tandatangani'] input[name=password]", "bukan-sandinya-1")
+    page.fill("form[action$='/tandatangani'] input[name=passphrase]", "bukan-sandinya-1")
     with page.expect_navigation():
         page.locator("form[action$='/tandatangani'] button").click()
     expect(page.locator(".alert-danger")).to_be_visible()
-    from eoffice.demo import DEMO_PASSWORD
+    from eoffice.demo import DEMO_SIGNING_PASSPHRASE
 
-    page.fill("form[action$='/tandatangani'] input[name=password]", DEMO_PASSWORD)
+    page.fill("form[action$='/tandatangani'] input[name=passphrase]", DEMO_SIGNING_PASSPHRASE)
     with page.expect_navigation():
         page.locator("form[action$='/tandatangani'] button").click()
     number = page.locator("#letter-number").inner_text()

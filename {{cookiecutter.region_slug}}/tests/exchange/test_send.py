@@ -9,7 +9,7 @@ import json
 import pytest
 import sqlalchemy as sa
 
-from eoffice.testing.pytest_plugin import TEST_PASSWORD
+from eoffice.testing.pytest_plugin import TEST_SIGNING_PASSPHRASE
 from tests.helpers import page_text
 
 
@@ -40,7 +40,7 @@ def draft_to_peer(client, login, office, peer, security: str = "B"):
 def sign_over_http(client, login, office, letter):
     login(office.users["kadis"])
     response = client.post(f"/surat-keluar/{letter.id}/tandatangani",
-                           data={"password": TEST_PASSWORD})
+                           data={"passphrase": TEST_SIGNING_PASSPHRASE})
     assert response.status_code == 302
 
 
@@ -214,7 +214,7 @@ def _signed_letter_to(app, office, peer):
         actor=office.users["staf_a"])
     services.submit(letter, actor=office.users["staf_a"])
     with app.test_request_context():
-        services.sign(letter, actor=office.users["kadis"], password=TEST_PASSWORD)
+        services.sign(letter, actor=office.users["kadis"], passphrase=TEST_SIGNING_PASSPHRASE)
     db.session.commit()
     return letter
 

@@ -7,8 +7,15 @@ from dataclasses import dataclass
 
 import pytest
 
+from eoffice.testing.pytest_plugin import enrol_test_signer
+
 PDF_BYTES = b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n" \
             b"2 0 obj<</Type/Pages/Kids[]/Count 0>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n"
+
+
+#: Users of the office enrolled with a signing certificate (passphrase
+#: TEST_SIGNING_PASSPHRASE of the test plugin).
+SIGNATORIES = ("kadis", "sekretaris", "kabid_a", "kabid_b", "other_head")
 
 
 @dataclass
@@ -60,6 +67,8 @@ def office(app, create_unit, create_position, create_staff, create_user):
     users = {key: create_user(username=key.replace("_", ""), roles=roles[key],
                               staff=people[key], full_name=people[key].name) for key in roles}
     users["admin"] = create_user(username="admin1", roles=["admin"])
+    for key in SIGNATORIES:  # the heads who sign letters in the tests, with a certificate
+        enrol_test_signer(users[key])
     db.session.commit()
     return Office(dinas, bidang_a, bidang_b, other, kadis, sekretaris, kabid_a, kabid_b, staf_a,
                   other_head, users)

@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
+from eoffice.testing.pytest_plugin import TEST_SIGNING_PASSPHRASE
 from tests.letters import conftest as letters
 
 # The letters' office and registration fixtures, shared (assigned, not imported, so the
@@ -23,6 +24,7 @@ office, register = letters.office, letters.register
 
 STATES = ("draft", "in_review", "returned", "approved", "signed", "sent")
 PASSWORD = "rahasia-uji-123"  # noqa: S105 - the test plugin's password
+PASSPHRASE = TEST_SIGNING_PASSPHRASE  # the enrolled signatories' signing passphrase
 BASE_URL = "https://eoffice.contoh.go.id"
 
 
@@ -147,11 +149,11 @@ def holder(position, users):
     raise AssertionError(f"nobody holds {position.name}")
 
 
-def sign(letter, user, password: str = PASSWORD) -> None:
+def sign(letter, user, passphrase: str = PASSPHRASE) -> None:
     from eoffice.extensions import db
     from eoffice.outgoing import services
 
-    services.sign(letter, actor=user, password=password)
+    services.sign(letter, actor=user, passphrase=passphrase)
     db.session.commit()
 
 

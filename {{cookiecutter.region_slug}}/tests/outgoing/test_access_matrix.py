@@ -177,7 +177,7 @@ def listed(client, queue: str, letter_id: int) -> object:
         else "absent"
 
 
-def observe(client, scene: dict, password: str) -> dict[str, object]:
+def observe(client, scene: dict, passphrase: str) -> dict[str, object]:
     letter = scene["letter"]
     base = f"/surat-keluar/{letter}"
     got: dict[str, object] = {f"list.{q}": listed(client, q, letter) for q in QUEUES}
@@ -205,7 +205,7 @@ def observe(client, scene: dict, password: str) -> dict[str, object]:
     act("submit", f"{base}/ajukan")
     act("approve", f"{base}/setujui", {"note": "paraf"})
     act("return", f"{base}/kembalikan", {"note": "Perbaiki"})
-    act("sign", f"{base}/tandatangani", {"password": password})
+    act("sign", f"{base}/tandatangani", {"passphrase": passphrase})
     act("send", f"{base}/kirim")
     act("correction", f"{base}/koreksi", {"kind": "replaces"})
     return got
@@ -217,7 +217,7 @@ def test_access_matrix(client, people, make_draft, advance, create_staff, create
                        level):
     from flask import g
 
-    from tests.outgoing.conftest import PASSWORD
+    from tests.outgoing.conftest import PASSPHRASE
 
     add_acting(people, create_staff, create_user)
     scene = build_scene(people, make_draft, advance, state, level)
@@ -228,7 +228,7 @@ def test_access_matrix(client, people, make_draft, advance, create_staff, create
             client.post("/keluar")
             if person != "anonymous":
                 log_in(client, scene["usernames"][person])
-            got = observe(client, scene, PASSWORD)
+            got = observe(client, scene, PASSPHRASE)
         want = expected_cells(person, state, level)
         assert set(got) == set(want), sorted(set(got) ^ set(want))
         wrong += [f"{state:9} {level} {person:11} {route:34} expected {want[route]!r}, "

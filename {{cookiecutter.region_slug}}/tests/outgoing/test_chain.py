@@ -40,7 +40,7 @@ def test_verifiers_act_in_their_order(client, office, make_draft, advance):
 
     log_in(client, office.users["kadis"])  # the signatory cannot sign in review
     assert "not waiting for your signature" in post(client, letter, "tandatangani",
-                                                    password="rahasia-uji-123")
+                                                    passphrase="frasa-tte-uji-456")
 
     log_in(client, office.users["kabid_a"])
     page = page_text(client.get(f"/surat-keluar/{letter.id}"))
@@ -192,14 +192,14 @@ def test_self_approval_when_the_region_allows_it(client, office, make_draft, adv
     own = advance(make_draft(drafter="kadis", chain=()), "in_review", drafter="kadis")
     assert own.status == "approved"
     log_in(client, office.users["kadis"])
-    post(client, own, "tandatangani", password="rahasia-uji-123")
+    post(client, own, "tandatangani", passphrase="frasa-tte-uji-456")
     assert reload(own).status == "signed"
 
     # Switched off again: a draft made meanwhile can no longer be signed by its drafter.
     later = advance(make_draft(drafter="kadis", chain=()), "in_review", drafter="kadis")
     monkeypatch.setitem(app.config, "ALLOW_SELF_APPROVAL", False)
     assert "You cannot sign your own draft." in post(client, later, "tandatangani",
-                                                     password="rahasia-uji-123")
+                                                     passphrase="frasa-tte-uji-456")
     assert reload(later).status == "approved"
 
 

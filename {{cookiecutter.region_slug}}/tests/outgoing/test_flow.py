@@ -5,7 +5,7 @@ import subprocess
 
 import sqlalchemy as sa
 
-from eoffice.testing.pytest_plugin import TEST_PASSWORD
+from eoffice.testing.pytest_plugin import TEST_SIGNING_PASSPHRASE
 
 
 def _draft_form(office, **extra):
@@ -57,11 +57,13 @@ def test_nota_dinas_from_draft_to_disposition(app, client, login, office, tmp_pa
     login(office.users["kadis"])
     preview = client.get(f"/surat-keluar/{letter.id}/pratinjau.pdf")
     assert preview.status_code == 200 and preview.data.startswith(b"%PDF")
-    wrong = client.post(f"/surat-keluar/{letter.id}/tandatangani", data={"password": "salah"})
+    wrong = client.post(f"/surat-keluar/{letter.id}/tandatangani",
+                        data={"passphrase": "salah-sekali"})
     assert wrong.status_code == 302
     db.session.expire_all()
     assert db.session.get(OutgoingLetter, letter.id).status == "approved"
-    client.post(f"/surat-keluar/{letter.id}/tandatangani", data={"password": TEST_PASSWORD})
+    client.post(f"/surat-keluar/{letter.id}/tandatangani",
+                data={"passphrase": TEST_SIGNING_PASSPHRASE})
     db.session.expire_all()
     letter = db.session.get(OutgoingLetter, letter.id)
     assert letter.status == "signed"

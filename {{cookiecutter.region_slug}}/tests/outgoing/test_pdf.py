@@ -211,7 +211,7 @@ def test_the_preview_is_a_draft_not_a_signed_letter(client, office, make_draft, 
     preview = client.get(f"/surat-keluar/{letter.id}/pratinjau.pdf")
     assert preview.status_code == 200 and preview.mimetype == "application/pdf"
     assert preview.headers["Cache-Control"] == "private, no-store"
-    client.post(f"/surat-keluar/{letter.id}/tandatangani", data={"password": "rahasia-uji-123"})
+    client.post(f"/surat-keluar/{letter.id}/tandatangani", data={"passphrase": "frasa-tte-uji-456"})
     db.session.expire_all()
     assert letter.status == "signed"
     issued = signed_pdf(client, letter)

@@ -8,7 +8,7 @@ import re
 import pytest
 
 from tests.helpers import page_text
-from tests.outgoing.conftest import PASSWORD, draft_form, holder, log_in
+from tests.outgoing.conftest import PASSPHRASE, draft_form, holder, log_in
 
 
 def reload(letter):
@@ -26,7 +26,7 @@ def finish(letter, office, *, drafter: str) -> None:
     services.submit(letter, actor=office.users[drafter])
     for step in list(letter.steps):
         services.approve(letter, actor=holder(step.position, office.users))
-    services.sign(letter, actor=office.users["kadis"], password=PASSWORD)
+    services.sign(letter, actor=office.users["kadis"], passphrase=PASSPHRASE)
     db.session.commit()
 
 

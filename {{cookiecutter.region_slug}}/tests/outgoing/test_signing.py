@@ -1,4 +1,4 @@
-"""Signing and numbering: the password, the number's pattern and counter, frozen content,
+"""Signing and numbering: the passphrase, the number's pattern and counter, frozen content,
 and numbers that stay contiguous and unique when many letters are signed at once."""
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ import pytest
 import sqlalchemy as sa
 
 from tests.helpers import page_text
-from tests.outgoing.conftest import PASSWORD, log_in, sign
+from tests.outgoing.conftest import PASSPHRASE, PASSWORD, log_in, sign
 from tests.test_numbering import _run_in_threads, _server_database
 
 PARALLEL = 20
@@ -35,9 +35,9 @@ def seq_of(number: str) -> int:
     return int(number.split("/")[1])
 
 
-# --- The password -----------------------------------------------------------------------
+# --- The passphrase ---------------------------------------------------------------------
 
-def test_a_wrong_password_signs_nothing_and_is_recorded(client, office, make_draft, advance):
+def test_a_wrong_passphrase_signs_nothing_and_is_recorded(client, office, make_draft, advance):
     from eoffice import numbering
     from eoffice.letters.services import today_local
 
@@ -46,11 +46,11 @@ def test_a_wrong_password_signs_nothing_and_is_recorded(client, office, make_dra
     before = numbering.peek("surat", year)
     log_in(client, office.users["kadis"])
     page = page_text(client.post(f"/surat-keluar/{letter.id}/tandatangani",
-                                 data={"password": "bukan-sandinya"}, follow_redirects=True))
-    assert "The password is wrong." in page
+                                 data={"passphrase": "bukan-sandinya"}, follow_redirects=True))
+    assert "The signing passphrase is wrong." in page
     page = page_text(client.post(f"/surat-keluar/{letter.id}/tandatangani",
-                                 data={"password": ""}, follow_redirects=True))
-    assert "Type your password to sign." in page
+                                 data={"passphrase": ""}, follow_redirects=True))
+    assert "Type your signing passphrase to sign." in page
     letter = reload(letter)
     assert letter.status == "approved" and letter.number is None and letter.pdf_file_id is None
     assert letter.verify_token is None and numbering.peek("surat", year) == before
@@ -59,17 +59,17 @@ def test_a_wrong_password_signs_nothing_and_is_recorded(client, office, make_dra
     assert events(letter, "outgoing.signed") == []
 
 
-def test_wrong_signing_passwords_lock_signing_and_login(app, client, office, make_draft,
-                                                         advance):
-    """Guessing the signatory's password at the signature counts like failed logins: the
+def test_wrong_signing_passphrases_lock_signing_and_login(app, client, office, make_draft,
+                                                           advance):
+    """Guessing the signatory's passphrase at the signature counts like failed logins: the
     lock ends the signatory's sessions too (a stranger at an open desk is thrown out)."""
     letter = advance(make_draft(), "approved")
     kadis = office.users["kadis"]
     log_in(client, kadis)
     for _ in range(app.config["LOGIN_MAX_FAILURES"]):
-        client.post(f"/surat-keluar/{letter.id}/tandatangani", data={"password": "tebakan-1"})
+        client.post(f"/surat-keluar/{letter.id}/tandatangani", data={"passphrase": "tebakan-1"})
     response = client.post(f"/surat-keluar/{letter.id}/tandatangani",
-                           data={"password": PASSWORD}, follow_redirects=True)
+                           data={"passphrase": PASSPHRASE}, follow_redirects=True)
     assert response.request.path == "/masuk"
     assert "Your session has ended. Please log in again." in page_text(response)
     assert reload(letter).status == "approved"
@@ -82,7 +82,7 @@ def test_only_the_signatory_signs(client, office, make_draft, advance):
     for key in ("staf_a", "kabid_a", "sekretaris"):
         log_in(client, office.users[key])
         page = page_text(client.post(f"/surat-keluar/{letter.id}/tandatangani",
-                                     data={"password": PASSWORD}, follow_redirects=True))
+                                     data={"passphrase": PASSPHRASE}, follow_redirects=True))
         assert "This letter is not waiting for your signature." in page, key
     assert reload(letter).status == "approved"
 
@@ -202,7 +202,7 @@ def test_the_signed_content_is_frozen(client, office, make_draft, advance):
                         ("kadis", "kembalikan"), ("kadis", "tandatangani")):
         log_in(client, office.users[key])
         client.post(f"/surat-keluar/{letter.id}/{action}",
-                    data={"note": "Ubah", "password": PASSWORD})
+                    data={"note": "Ubah", "passphrase": PASSPHRASE})
     with pytest.raises(services.OutgoingError):
         services.update_draft(letter, services.DraftInput("nota_dinas", "Diubah",
                                                           office.kadis.id),
@@ -229,6 +229,7 @@ def signing_app(app_config, tmp_path_factory):
     from eoffice.extensions import db
     from eoffice.org.services import save_position, save_unit
     from eoffice.staff.services import save_staff
+    from eoffice.testing.pytest_plugin import enrol_test_signer
 
     drop = None
     server = os.environ.get("TEST_DATABASE_URL", "")
@@ -255,6 +256,8 @@ def signing_app(app_config, tmp_path_factory):
                                      is_head=key == "head", holder_id=staff.id)
             user = create_user(key, PASSWORD, full_name=staff.name,
                                roles=["pimpinan", "pegawai"], staff=staff)
+            if key == "head":
+                enrol_test_signer(user)
             db.session.commit()
             people[key] = (position.id, user.id)
         app.config["_SIGNING"] = people
@@ -299,7 +302,7 @@ def _sign_in_thread(app, letter_id: int, outcomes: list) -> None:
         try:
             letter = db.session.get(OutgoingLetter, letter_id)
             signer = db.session.get(User, app.config["_SIGNING"]["head"][1])
-            services.sign(letter, actor=signer, password=PASSWORD)
+            services.sign(letter, actor=signer, passphrase=PASSPHRASE)
             db.session.commit()
             outcomes.append("signed")
         except services.OutgoingError as exc:
@@ -360,8 +363,8 @@ def test_one_letter_signed_twice_at_once_takes_one_number(signing_app):
     errors = _run_in_threads(tries, lambda n: _sign_in_thread(signing_app, letter_id, outcomes))
     assert errors == []
     assert outcomes.count("signed") == 1 and len(outcomes) == tries
-    assert all(o == {"password": "The letter changed meanwhile; reload."} or
-               o == {"password": "This letter is not waiting for your signature."}
+    assert all(o == {"passphrase": "The letter changed meanwhile; reload."} or
+               o == {"passphrase": "This letter is not waiting for your signature."}
                for o in outcomes if o != "signed")
     rows, last, chain = _signed_state(signing_app, year)
     assert last == last_before + 1 and len(rows) == len(before) + 1

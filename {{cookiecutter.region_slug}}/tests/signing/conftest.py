@@ -1,4 +1,5 @@
-"""Signed PDFs for the verification tests, made with pyHanko directly (not with the
+"""Signing tests use the outgoing letters' office and helpers (below). Signed PDFs for
+the verification tests, made with pyHanko directly (not with the
 letter's sign()), so that verifying does not depend on how the signing key is held.
 
 - ``region_ca``: the region CA (eoffice/signing/ca.py) in the test's own instance folder;
@@ -19,6 +20,14 @@ from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
+
+# the outgoing letters' office and helpers, to bring a draft to the signature
+from tests.outgoing.conftest import (  # noqa: F401 - shared fixtures
+    advance,
+    make_draft,
+    office,
+    public_url,
+)
 
 CA_PASS = "rahasia-ca-uji"  # noqa: S105 - test passphrases
 P12_PASS = "sandi-pejabat"  # noqa: S105
