@@ -890,7 +890,7 @@ def stored_pdf_report(letter: OutgoingLetter):
         current_app.logger.warning("stored PDF of outgoing letter %s cannot be read", letter.id)
         return verify.Report(verify.UNREADABLE, letter.pdf_sha256 or "", message=str(_l(
             "The stored PDF of this letter cannot be read; tell the administrator.")))
-    return verify.check_pdf(data)
+    return verify.check_pdf(data, moment=letter.signed_at)
 
 
 def by_token(token: str) -> OutgoingLetter | None:

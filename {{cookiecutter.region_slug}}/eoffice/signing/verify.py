@@ -33,13 +33,26 @@ import hashlib
 import io
 import logging
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 from flask_babel import gettext as _
 
 log = logging.getLogger(__name__)
+
+
+class _WithoutTraceback(logging.Filter):
+    """pyHanko logs a WARNING with a full traceback for every chain it cannot build (an
+    untrusted signer): on the public page anyone could fill the logs with them. The
+    line is kept; the traceback is dropped."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        record.exc_info, record.exc_text = None, None
+        return True
+
+
+logging.getLogger("pyhanko.sign.validation.generic_cms").addFilter(_WithoutTraceback())
 
 VALID, ALTERED, UNTRUSTED, UNSIGNED, UNREADABLE = (
     "valid", "altered", "untrusted", "unsigned", "unreadable")
@@ -106,8 +119,15 @@ def trust_roots() -> list[x509.Certificate]:
 
 # --- checking -------------------------------------------------------------------------
 
-def check_pdf(data: bytes, roots: list[x509.Certificate] | None = None) -> Report:
-    """The verdict on ``data`` and a report per signature; never raises on bad input."""
+def check_pdf(data: bytes, roots: list[x509.Certificate] | None = None,
+              moment: datetime | None = None) -> Report:
+    """The verdict on ``data`` and a report per signature; never raises on bad input.
+
+    ``moment`` is when the certificates must have been valid: by default now. The
+    verification page of a stored letter passes the letter's own signing time, recorded
+    by this server when it signed: without a timestamp (PAdES B-B) a letter would
+    otherwise turn "not trusted (expired)" the day its signer's certificate expires,
+    though nothing in it changed. An uploaded copy is checked as of now."""
     from pyhanko.pdf_utils.reader import PdfFileReader
 
     digest = hashlib.sha256(data).hexdigest()
@@ -132,7 +152,7 @@ def check_pdf(data: bytes, roots: list[x509.Certificate] | None = None) -> Repor
             "The PDF has more than %(n)d signatures: it is not checked here.",
             n=MAX_SIGNATURES))
     roots = trust_roots() if roots is None else roots
-    signatures = [_check_signature(sig, roots) for sig in embedded]
+    signatures = [_check_signature(sig, roots, moment) for sig in embedded]
     return Report(_verdict(signatures), digest, signatures)
 
 
@@ -144,7 +164,8 @@ def _verdict(signatures: list[SignatureReport]) -> str:
     return VALID
 
 
-def _check_signature(embedded, roots: list[x509.Certificate]) -> SignatureReport:
+def _check_signature(embedded, roots: list[x509.Certificate],
+                     moment: datetime | None = None) -> SignatureReport:
     from asn1crypto import x509 as asn1_x509
     from pyhanko.sign.validation import validate_pdf_signature
     from pyhanko_certvalidator import ValidationContext
@@ -155,8 +176,10 @@ def _check_signature(embedded, roots: list[x509.Certificate]) -> SignatureReport
                for c in roots]
     name = str(embedded.field_name or "")
     try:
+        if moment is not None and moment.tzinfo is None:
+            moment = moment.replace(tzinfo=UTC)  # stored times are naive UTC
         context = ValidationContext(trust_roots=anchors, allow_fetching=False,
-                                    revocation_mode="soft-fail")
+                                    revocation_mode="soft-fail", moment=moment)
         status = outside_event_loop(validate_pdf_signature, embedded, context)
     except Exception as exc:  # noqa: BLE001 - a malformed or unsupported signature
         log.info("signature %s not checked: %s: %s", name, type(exc).__name__, exc)

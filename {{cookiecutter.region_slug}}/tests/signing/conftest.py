@@ -49,7 +49,7 @@ class ForeignCA:
         return self.certificate.public_bytes(serialization.Encoding.DER)
 
 
-def make_foreign_ca(name: str = "Root CA Uji Nasional") -> ForeignCA:
+def make_foreign_ca(name: str = "Root CA Uji Nasional", days_back: int = 0) -> ForeignCA:
     key = ec.generate_private_key(ec.SECP256R1())
     subject = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, name),
                          x509.NameAttribute(NameOID.COUNTRY_NAME, "ID")])
@@ -57,7 +57,8 @@ def make_foreign_ca(name: str = "Root CA Uji Nasional") -> ForeignCA:
     certificate = (
         x509.CertificateBuilder().subject_name(subject).issuer_name(subject)
         .public_key(key.public_key()).serial_number(x509.random_serial_number())
-        .not_valid_before(now - dt.timedelta(hours=1)).not_valid_after(now + dt.timedelta(days=30))
+        .not_valid_before(now - dt.timedelta(hours=1, days=days_back))
+        .not_valid_after(now + dt.timedelta(days=30))
         .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
         .add_extension(x509.KeyUsage(
             digital_signature=False, content_commitment=False, key_encipherment=False,
@@ -67,8 +68,10 @@ def make_foreign_ca(name: str = "Root CA Uji Nasional") -> ForeignCA:
     return ForeignCA(key, certificate)
 
 
-def foreign_signer_for(ca: ForeignCA, name: str = "Andi Pratama"):
-    """A pyHanko signer with a certificate ``ca`` issued for ``name``."""
+def foreign_signer_for(ca: ForeignCA, name: str = "Andi Pratama",
+                       valid: tuple[dt.timedelta, dt.timedelta] | None = None):
+    """A pyHanko signer with a certificate ``ca`` issued for ``name``, valid from now -
+    1 hour to now + 30 days, or over ``valid`` (offsets from now)."""
     from asn1crypto import keys as asn1_keys
     from asn1crypto import x509 as asn1_x509
     from pyhanko.sign import signers
@@ -81,7 +84,8 @@ def foreign_signer_for(ca: ForeignCA, name: str = "Andi Pratama"):
         .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, name)]))
         .issuer_name(ca.certificate.subject).public_key(key.public_key())
         .serial_number(x509.random_serial_number())
-        .not_valid_before(now - dt.timedelta(hours=1)).not_valid_after(now + dt.timedelta(days=30))
+        .not_valid_before(now + (valid[0] if valid else -dt.timedelta(hours=1)))
+        .not_valid_after(now + (valid[1] if valid else dt.timedelta(days=30)))
         .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
         .add_extension(x509.KeyUsage(
             digital_signature=True, content_commitment=True, key_encipherment=False,

@@ -150,3 +150,18 @@ def test_the_report_gives_the_file_digest(plain_pdf, region_ca):
     import hashlib
 
     assert verify.check_pdf(plain_pdf).sha256 == hashlib.sha256(plain_pdf).hexdigest()
+
+
+def test_a_letter_is_checked_as_of_its_signing_time(plain_pdf, region_ca):
+    """Without a timestamp, a certificate that has expired since the letter was signed
+    makes the letter "untrusted" when checked as of today; checked as of the signing
+    time the server recorded (the stored letter's page does so) it stays valid."""
+    ca = make_foreign_ca(days_back=10)
+    expired = foreign_signer_for(ca, valid=(-dt.timedelta(days=5), -dt.timedelta(days=1)))
+    signed = sign_pdf(plain_pdf, expired)
+    today = verify.check_pdf(signed, roots=[ca.certificate])
+    assert today.verdict == verify.UNTRUSTED
+    then = verify.check_pdf(signed, roots=[ca.certificate],
+                            moment=dt.datetime.now(dt.UTC).replace(tzinfo=None)
+                            - dt.timedelta(days=3))
+    assert then.verdict == verify.VALID and then.signatures[0].intact
