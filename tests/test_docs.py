@@ -152,8 +152,8 @@ def environment_read(config_module) -> set[str]:
 
 def documents_naming_variables() -> list[Path]:
     deploy = TEMPLATE_DIR / "deploy"
-    return (markdown_files()
-            + sorted(p for p in deploy.iterdir() if p.suffix in (".md", ".service", ".conf", ".py")))
+    kinds = (".md", ".service", ".conf", ".py")
+    return markdown_files() + sorted(p for p in deploy.iterdir() if p.suffix in kinds)
 
 
 def test_every_environment_variable_the_docs_name_is_one_the_app_reads(config_module):

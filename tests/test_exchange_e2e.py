@@ -38,6 +38,7 @@ import pytest
 from conftest import run_cookiecutter_cli
 
 PASSWORD = "demo-eoffice1"  # noqa: S105 - the demo data's password
+SIGNING_PASSPHRASE = "demo-tte-eoffice1"  # noqa: S105 - the demo signatories' (eoffice/demo.py)
 REGIONS = {
     "a": {"region_name": "Kabupaten Contoh", "region_code": "33.99"},
     "b": {"region_name": "Kota Bau-Bau", "region_type": "kota", "region_code": "74.72",
@@ -193,7 +194,7 @@ def draft_and_sign(a: Region, peer_id: str, token: str, subject: str) -> int:
     drafter.open(f"/surat-keluar/{letter_id}/ajukan", {})
     signer = Browser(a).login("pimpinan")
     status, _url, text = signer.open(f"/surat-keluar/{letter_id}/tandatangani",
-                                     {"password": PASSWORD})
+                                     {"passphrase": SIGNING_PASSPHRASE})
     assert status == 200 and 'id="letter-number"' in text, text[:3000]
     return letter_id
 

@@ -122,11 +122,10 @@ def signed_with_pades(office, make_draft, advance, region_signer):
     here with pyHanko (so this does not depend on how sign() holds the key)."""
     import hashlib
 
-    from eoffice import files
-    from eoffice.extensions import db
-
     from cryptography.hazmat.primitives import serialization
 
+    from eoffice import files
+    from eoffice.extensions import db
     from eoffice.signing import roots
     from eoffice.testing.pytest_plugin import signing_ca
 
