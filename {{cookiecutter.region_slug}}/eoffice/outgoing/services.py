@@ -383,10 +383,10 @@ def issue_number(letter: OutgoingLetter, today: dt.date):
                             letter.classification)
         issued = issue(series, today, _number_fields(letter))
     except SeriesError as exc:
-        raise OutgoingError({"password": str(exc)}) from exc
+        raise OutgoingError({"passphrase": str(exc)}) from exc
     if db.session.scalar(sa.select(OutgoingLetter.id).where(
             OutgoingLetter.number == issued.number)) is not None:
-        raise OutgoingError({"password": str(_l(
+        raise OutgoingError({"passphrase": str(_l(
             "The number %(n)s was already issued by another numbering series; ask the "
             "administrator to make the series' patterns distinct.", n=issued.number))})
     return issued

@@ -136,12 +136,14 @@ def add_acting(people, create_staff, create_user) -> None:
     from eoffice.letters.services import today_local
     from eoffice.org.acting import create_assignment
     from eoffice.org.models import ActingAssignment
+    from eoffice.testing.pytest_plugin import enrol_test_signer
 
     today = today_local()
     for key in ("plh_kadis", "plh_lama"):
         people.users[key] = create_user(username=key.replace("_", ""), roles=["pegawai"],
                                         staff=create_staff(name=f"Plh {key}",
                                                            unit=people.bidang_b))
+        enrol_test_signer(people.users[key])  # a Plh signs with their own certificate
     create_assignment(position_id=people.kadis.id, user_id=people.users["plh_kadis"].id,
                       kind="plh", start_date=today, end_date=today + dt.timedelta(days=3))
     db.session.add(ActingAssignment(position_id=people.kadis.id,

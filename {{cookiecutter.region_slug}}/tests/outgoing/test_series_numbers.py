@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 import sqlalchemy as sa
 
-from tests.outgoing.conftest import PASSWORD
+from tests.outgoing.conftest import PASSPHRASE
 
 
 def _series(name, kinds, pattern, scope="region", unit=None, **extra):
@@ -59,8 +59,8 @@ def test_without_an_active_series_signing_is_refused_and_nothing_taken(office, m
     db.session.execute(sa.update(NumberingSeries).where(
         NumberingSeries.default_for == "outgoing").values(active=False))
     with pytest.raises(services.OutgoingError) as refused:
-        services.sign(letter, actor=office.users["kadis"], password=PASSWORD)
-    assert "No active numbering series" in refused.value.errors["password"]
+        services.sign(letter, actor=office.users["kadis"], passphrase=PASSPHRASE)
+    assert "No active numbering series" in refused.value.errors["passphrase"]
     db.session.rollback()
     db.session.expire_all()
     assert db.session.get(OutgoingLetter, letter.id).number is None
@@ -81,6 +81,6 @@ def test_a_number_issued_by_another_series_is_refused_not_stored_twice(office, m
             office.dinas)
     letter = advance(make_draft(), "approved")
     with pytest.raises(services.OutgoingError) as refused:
-        services.sign(letter, actor=office.users["kadis"], password=PASSWORD)
-    assert "already issued by another numbering series" in refused.value.errors["password"]
+        services.sign(letter, actor=office.users["kadis"], passphrase=PASSPHRASE)
+    assert "already issued by another numbering series" in refused.value.errors["passphrase"]
     db.session.rollback()

@@ -12,6 +12,7 @@ import os
 import pytest
 import sqlalchemy as sa
 
+from eoffice.testing.pytest_plugin import TEST_SIGNING_PASSPHRASE
 from tests.test_numbering import _run_in_threads, _server_database
 
 EACH = 25
@@ -30,12 +31,14 @@ def two_opds(app_config, tmp_path_factory):
     from flask_migrate import upgrade
 
     from eoffice import create_app
+    from eoffice.auth.models import User
     from eoffice.auth.services import create_user
     from eoffice.config import REGION_ROOT
     from eoffice.extensions import db
     from eoffice.org.services import save_position, save_unit
     from eoffice.series.services import save_series
     from eoffice.staff.services import save_staff
+    from eoffice.testing.pytest_plugin import enrol_test_signer
 
     drop = None
     server = os.environ.get("TEST_DATABASE_URL", "")
@@ -66,6 +69,7 @@ def two_opds(app_config, tmp_path_factory):
                 unit = save_unit(None, code=code, name=f"Dinas {code}", kind="opd",
                                  parent_id=None)
                 head = person(unit, f"Kepala {code}", None, ["pimpinan", "pegawai"], True)
+                enrol_test_signer(db.session.get(User, head[1]))  # signs with a certificate
                 drafter = person(unit, f"Konseptor {code}", head[0], ["pegawai"])
                 clerks = [person(unit, f"Pencatat {code} {n}", head[0], ["pencatat", "pegawai"])
                           [1] for n in range(EACH)]
@@ -151,7 +155,7 @@ def test_two_opds_sign_in_parallel_with_two_contiguous_series(two_opds):
             try:
                 signer = db.session.get(User, setup[code]["head"][1])
                 services.sign(db.session.get(OutgoingLetter, letter_id), actor=signer,
-                              password=PASSWORD)
+                              passphrase=TEST_SIGNING_PASSPHRASE)
                 db.session.commit()
             finally:
                 db.session.remove()
