@@ -77,6 +77,9 @@ def register_extensions(app: Flask) -> None:
     register_write_transactions(app)  # before anything reads: see its docstring
     sessions.init_session_expiry(app)
     i18n.init_app(app)
+    from eoffice import pagecache
+
+    pagecache.init_app(app)
 
 
 def register_write_transactions(app: Flask) -> None:

@@ -180,6 +180,13 @@ OPTIONS: tuple[Option, ...] = (
            "zxcvbn score (0-4) a new password needs: 3 means about 10^8 guesses or more.",
            toml="security.password_min_score"),
     Option("PER_PAGE", 25, int, "Rows per page in lists.", toml="ui.per_page"),
+    Option("PAGE_CACHE_SECONDS", 60, int,
+           "Longest time a worker serves a session's copy of a busy list page (letters, "
+           "queues, dashboard) while nothing was written; 0 turns the page cache off.",
+           toml="ui.page_cache_seconds", env="EOFFICE_PAGE_CACHE_SECONDS"),
+    Option("PAGE_CACHE_ENTRIES", 256, int,
+           "Pages each worker process keeps in its page cache (about 30 KB each).",
+           toml="ui.page_cache_entries"),
     Option("MAX_IMPORT_ROWS", 20000, int, "Largest staff import accepted, in rows.",
            toml="staff.max_import_rows"),
     Option("FILE_MAX_BYTES", 20 * 1024 * 1024, int, "Largest single uploaded file, in bytes.",

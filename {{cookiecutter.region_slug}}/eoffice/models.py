@@ -10,6 +10,7 @@ from eoffice.exchange.models import Delivery, InboundLetter, Peer, ReceivedReque
 from eoffice.files import StoredFile
 from eoffice.letters.models import IncomingLetter, LetterAttachment, LetterRecipient
 from eoffice.numbering import Counter
+from eoffice.pagecache import page_generation
 from eoffice.org.models import ActingAssignment, Position, PositionPath, Unit, UnitPath
 from eoffice.outgoing.models import (
     ApprovalStep,
@@ -32,5 +33,5 @@ __all__ = [
     "AuditEvent", "AuditHead", "Classification", "Counter", "Disposition",
     "DispositionInstruction", "DispositionRecipient", "Golongan", "IncomingLetter",
     "LetterAttachment", "LetterRecipient", "NumberingSeries", "Position", "RetentionSchedule",
-    "Staff", "StoredFile", "TrustRoot", "Unit", "User", "UserRole", "UserSession",
+    "Staff", "StoredFile", "page_generation", "TrustRoot", "Unit", "User", "UserRole", "UserSession",
 ]

@@ -17,17 +17,22 @@ is written at most once a minute, so that reading pages costs no write.
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 import hashlib
 import ipaddress
 import re
 import secrets
+import threading
+import time
+from collections import OrderedDict
 
 import sqlalchemy as sa
 from flask import Flask, flash, g, redirect, request, session, url_for
 from flask.sessions import SecureCookieSessionInterface
 from flask_babel import lazy_gettext as _l
 from flask_login import LoginManager, current_user, login_user, logout_user
+from itsdangerous import BadSignature
 from sqlalchemy.orm import contains_eager
 
 from eoffice.assets import is_asset_endpoint
@@ -170,10 +175,22 @@ def _touch(record: UserSession) -> None:
     safe = request.method in ("GET", "HEAD", "OPTIONS")
     if safe:
         begin_write()
+    # The idle clock changes no page: the page cache's token stays (eoffice/pagecache.py).
     db.session.execute(sa.update(UserSession).where(UserSession.id == record_id)
-                       .values(last_seen_at=now))
+                       .values(last_seen_at=now),
+                       execution_options={"eoffice_page_cache_quiet": True})
     if safe:
         db.session.commit()
+
+
+def trusted_until(record: UserSession) -> dt.datetime:
+    """Until when the session needs no look: before its idle clock is due to move
+    (``_touch``) and before its lifetime ends. The page cache serves a copy of a page
+    without loading the user only until then (its revocation, the user's lock or
+    deactivation are writes, which the cache sees)."""
+    idle, lifetime = _limits()
+    return min(record.last_seen_at + min(TOUCH_EVERY, idle / 10),
+               record.created_at + lifetime)
 
 
 # --- Describing a session to its user ---------------------------------------------------------
@@ -231,10 +248,50 @@ class SessionInterface(SecureCookieSessionInterface):
       value of the cookie and ask for every stylesheet and script again after a login.
     """
 
+    remembered = 1024  # verified cookies kept per worker
+
+    def __init__(self):
+        super().__init__()
+        self._verified: OrderedDict[str, tuple[dict, float]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def open_session(self, app, request):
+        """Flask's, remembering the cookies it verified lately. A browser sends the same
+        cookie with every request; checking its signature and decoding it again is most
+        of the work of a page the page cache serves (eoffice/pagecache.py). Only a
+        cookie whose signature held is remembered, and its age is checked on every use."""
+        value = request.cookies.get(self.get_cookie_name(app))
+        if not value or not app.secret_key:
+            return super().open_session(app, request)
+        max_age = app.permanent_session_lifetime.total_seconds()
+        with self._lock:
+            known = self._verified.get(value)
+            if known is not None:
+                self._verified.move_to_end(value)
+        if known is not None and time.time() - known[1] <= max_age:
+            return self.session_class(_copy(known[0]))
+        try:
+            data, signed_at = self.get_signing_serializer(app).loads(
+                value, max_age=int(max_age), return_timestamp=True)
+        except BadSignature:
+            return self.session_class()
+        with self._lock:
+            self._verified[value] = (_copy(data), signed_at.timestamp())
+            while len(self._verified) > self.remembered:
+                self._verified.popitem(last=False)
+        return self.session_class(data)
+
     def save_session(self, app, session, response) -> None:
         if is_asset_endpoint(request.endpoint):
             return
         super().save_session(app, session, response)
+
+
+def _copy(data: dict) -> dict:
+    """A session's values are strings, numbers and booleans, but for the flashes' list."""
+    if all(isinstance(value, str | int | float | bool | None) for value in data.values()):
+        return dict(data)
+    return copy.deepcopy(data)
 
 
 def init_session_expiry(app: Flask) -> None:

@@ -4,12 +4,14 @@ from flask import current_app, render_template, send_file
 from flask_login import current_user
 
 from eoffice.dashboard import bp
+from eoffice.pagecache import cached_page
 from eoffice.security import permission_required
 from eoffice.ui import dashboard_cards
 
 
 @bp.route("/")
 @permission_required("dashboard.view")
+@cached_page
 def index():
     from eoffice.org.acting import current_for
 

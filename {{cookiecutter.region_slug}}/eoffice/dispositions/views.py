@@ -9,6 +9,7 @@ from eoffice.dispositions import bp, services
 from eoffice.dispositions.forms import DispositionForm, InstructionForm, ReportForm, ReturnForm
 from eoffice.dispositions.models import DispositionInstruction, DispositionRecipient
 from eoffice.extensions import db
+from eoffice.pagecache import cached_page
 from eoffice.letters.services import today_local, visible_letter
 from eoffice.security import can_view_letter, holds, permission_required
 
@@ -17,6 +18,7 @@ QUEUES = ("open", "overdue", "done", "sent")
 
 @bp.route("/")
 @permission_required("letters.view")
+@cached_page
 def index():
     which = request.args.get("antrian", "open")
     which = which if which in QUEUES else "open"

@@ -11,6 +11,7 @@ from flask_login import current_user
 from eoffice import files, paging
 from eoffice.dispositions import services as disposition_services
 from eoffice.extensions import db
+from eoffice.pagecache import cached_page
 from eoffice.letters import bp, services
 from eoffice.letters.forms import (
     AgendaForm,
@@ -49,6 +50,7 @@ def _filters(form: LetterFilterForm) -> services.LetterFilter:
 
 @bp.route("/")
 @permission_required("letters.view")
+@cached_page
 def index():
     if "queue" in request.args and "antrian" not in request.args:
         # ?queue= was this list's own word until the lists agreed on ?antrian=: old

@@ -11,6 +11,7 @@ from flask_login import current_user
 from eoffice import files, paging
 from eoffice.exchange import services as exchange_services
 from eoffice.extensions import db
+from eoffice.pagecache import cached_page
 from eoffice.inputs import bounded_int, int_arg
 from eoffice.letters.services import today_local
 from eoffice.numbering import locks_itself
@@ -47,6 +48,7 @@ def get_visible(letter_id: int) -> OutgoingLetter:
 
 @bp.route("/")
 @permission_required("outgoing.view")
+@cached_page
 def index():
     queue = request.args.get("antrian", "all")
     queue = queue if queue in services.QUEUES else "all"

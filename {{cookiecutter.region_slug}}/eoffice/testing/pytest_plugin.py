@@ -109,9 +109,13 @@ _ConnectionBoundSession = _connection_bound_session_class()
 @pytest.fixture
 def app(_session_app):
     """The app, in an app context, inside a transaction rolled back after the test."""
+    from eoffice import pagecache
     from eoffice.extensions import db
 
     with _session_app.app_context():
+        cache = pagecache.cache_of(_session_app)
+        if cache is not None:  # a page kept by the previous test, whose data is gone
+            cache.clear()
         connection = db.engine.connect()
         transaction = connection.begin()
         original = db.session

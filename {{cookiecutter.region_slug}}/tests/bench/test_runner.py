@@ -40,10 +40,12 @@ def test_the_runner_times_every_page_for_every_persona(bench_url, tmp_path):
     names = {page["page"] for page in pages}
     assert {p.name for p in runner.PAGES} == names
     assert {page["persona"] for page in pages} == set(PERSONAS)
-    letter, bare = report["throughput"]
-    assert letter["requests"] > 0 and bare["requests"] > 0
-    assert letter["errors"] == 0 and bare["errors"] == 0
+    letter, bare, built = report["throughput"]
+    assert letter["requests"] > 0 and bare["requests"] > 0 and built["requests"] > 0
+    assert letter["errors"] == 0 and bare["errors"] == 0 and built["errors"] == 0
     assert report["ratio"] == pytest.approx(letter["per_second"] / bare["per_second"], abs=0.01)
+    assert report["built_ratio"] == pytest.approx(built["per_second"] / bare["per_second"],
+                                                  abs=0.01)
 
 
 def test_the_bare_route_exists_only_when_asked_for(bench_url, tmp_path):

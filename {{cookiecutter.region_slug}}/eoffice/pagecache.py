@@ -1,0 +1,388 @@
+"""Whole-page cache of the busiest pages, per session, dropped by any write.
+
+Why: the letter list, the inbox queues, the outgoing list and the dashboard are asked
+for again and again (a clerk refreshing the inbox, a head going back to the list after
+each letter). Building one costs 8-15 ms of CPU: the user's grants, 25 letters with
+their addressees, 25-30 KB of Jinja. A bare Flask route costs under 1 ms. When nothing
+was written since the same session saw the same URL, the page it would get is the page
+it got: serving that from memory keeps a small server's capacity for real work.
+
+How it stays correct:
+
+- **The data generation.** One row (``page_generation``) holds a random token that
+  every committed write transaction replaces, in the same transaction (``before_commit``
+  of the ORM session, for the rows it flushes and for every INSERT/UPDATE/DELETE its
+  connection ran). A page is kept under the token read before it was built, and served
+  only while the database still has that token: any letter, disposition, read receipt,
+  grant, user or setting written anywhere (another worker, another server) makes every
+  cached page unreachable at once. The token is random rather than a counter, so that a
+  restored backup never brings back a value that meant other data. Writes that cannot
+  change a page (the session's idle clock, the token itself) are left out: ``QUIET_TABLES``.
+- **The same session.** The key holds the session's whole content (user, CSRF secret,
+  language, acting position ...), the URL with its query, the host, the language and
+  the local date: one user's page is never shown to another, nor to the same user in
+  another session or language.
+- **Nothing half-done.** A request with a message to show (flash), a session with
+  unflushed or uncommitted writes, a response that is not a 200 HTML page or that sets
+  a cookie: built and sent, never stored or served from the cache.
+- **Per response.** The style nonce of the Content-Security-Policy is replaced by a new
+  one on every hit; the security headers are added by ``after_request`` as for any page.
+- **Bounded.** ``PAGE_CACHE_SECONDS`` (60 by default) caps an entry's age, which also
+  bounds what changes with the clock alone (a deadline passing) and writes made outside
+  the app (a restore, SQL by hand); ``PAGE_CACHE_ENTRIES`` (256) entries per worker
+  process, least recently used dropped first. ``PAGE_CACHE_SECONDS = 0`` turns it off.
+
+Each worker process has its own cache (no shared service needed); the token lives in
+the database, so several workers and several servers stay correct together.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import secrets
+import threading
+import time
+import weakref
+from collections import OrderedDict
+from dataclasses import dataclass, replace
+from functools import wraps
+
+import sqlalchemy as sa
+from flask import Flask, current_app, request, session
+from sqlalchemy import event
+from sqlalchemy.orm import Session
+
+from eoffice.db import Base, utcnow
+from eoffice.extensions import db
+from eoffice.headers import NONCE_KEY, csp_nonce
+
+EXTENSION = "eoffice.page_cache"
+TABLE = "page_generation"
+# Writes that change no cached page: the token itself, and statements run with the
+# execution option QUIET_OPTION (the idle clock of sessions, written at most once a
+# minute per session, on GET requests too; its revocation is not quiet).
+QUIET_TABLES = frozenset({TABLE})
+QUIET_OPTION = "eoffice_page_cache_quiet"
+_WRITTEN = "eoffice.page_cache.written"  # connection.info: tables written, not yet committed
+_EVERYTHING = "*"
+
+page_generation = sa.Table(
+    TABLE, Base.metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("token", sa.String(32), nullable=False),
+)
+
+_WRITE_VERBS = ("INSERT", "UPDATE", "DELETE", "REPLACE", "MERGE", "CREATE", "DROP", "ALTER",
+                "TRUNCATE", "COPY")
+_TARGET = re.compile(
+    r'^\s*(?:INSERT\s+(?:OR\s+\w+\s+)?INTO|REPLACE\s+INTO|UPDATE(?:\s+OR\s+\w+)?|DELETE\s+FROM)'
+    r'\s+(?:ONLY\s+)?"?(\w+)"?', re.IGNORECASE)
+_DML_WORD = re.compile(r"\b(?:INSERT|UPDATE|DELETE)\b", re.IGNORECASE)
+
+
+def written_table(statement: str) -> str | None:
+    """The table a statement writes (``*`` when it writes but the table is not plain to
+    see, e.g. DDL or a CTE), or None for a statement that writes nothing."""
+    head = statement.lstrip()[:8].upper()
+    if head.startswith("WITH"):
+        return _EVERYTHING if _DML_WORD.search(statement) else None
+    if not head.startswith(_WRITE_VERBS):
+        return None
+    found = _TARGET.match(statement)
+    return found.group(1).lower() if found else _EVERYTHING
+
+
+# --- Noticing writes ----------------------------------------------------------------------
+
+def _note_statement(conn, cursor, statement, parameters, context, executemany) -> None:
+    if context is not None and context.execution_options.get(QUIET_OPTION):
+        return
+    table = written_table(statement)
+    if table is not None and table not in QUIET_TABLES:
+        conn.info.setdefault(_WRITTEN, set()).add(table)
+
+
+def _forget_writes(conn) -> None:
+    conn.info.pop(_WRITTEN, None)
+
+
+def _pending_tables(session: Session) -> set[str]:
+    """Tables of the rows the session will flush, minus the quiet ones."""
+    tables = set()
+    for obj in (*session.new, *session.dirty, *session.deleted):
+        table = getattr(sa.inspect(obj).mapper.local_table, "name", _EVERYTHING)
+        if table not in QUIET_TABLES:
+            tables.add(table)
+    return tables
+
+
+def _connection_writes(session: Session) -> set[str]:
+    if not session.in_transaction():
+        return set()
+    return set(session.connection().info.get(_WRITTEN, ()))
+
+
+def has_unsaved_writes(session: Session) -> bool:
+    """Rows waiting for a flush, or statements run but not committed yet."""
+    return bool(_pending_tables(session) or _connection_writes(session))
+
+
+_COMMITTING = "eoffice.page_cache.connection"
+_ENGINES_READY: weakref.WeakSet = weakref.WeakSet()  # engines whose database has the table
+
+
+def _before_commit(session: Session) -> None:
+    """Replace the token in the transaction that writes, so that the new data and the
+    new token become visible together. The rows still to flush count too (the commit
+    flushes them after this event)."""
+    if not session.in_transaction():
+        return
+    connection = session.connection()
+    session.info[_COMMITTING] = connection
+    if not (_pending_tables(session) or connection.info.get(_WRITTEN)):
+        return
+    if not _has_table(connection):
+        return  # a database the migrations have not reached yet
+    connection.execute(page_generation.update().where(page_generation.c.id == 1)
+                       .values(token=new_token()))
+
+
+def _has_table(connection) -> bool:
+    engine = connection.engine
+    if engine not in _ENGINES_READY:
+        if not sa.inspect(connection).has_table(TABLE):
+            return False
+        _ENGINES_READY.add(engine)
+    return True
+
+
+def _after_commit(session: Session) -> None:
+    """The connection's record of writes ends with the session's transaction (in tests
+    that transaction is a savepoint, and the connection's own commit never comes)."""
+    connection = session.info.pop(_COMMITTING, None)
+    if connection is not None:
+        _forget_writes(connection)
+
+
+def _after_rollback(session: Session) -> None:
+    session.info.pop(_COMMITTING, None)
+
+
+def new_token() -> str:
+    return secrets.token_hex(16)
+
+
+_READ_GENERATION = "SELECT token FROM page_generation WHERE id = 1"
+
+
+def current_token() -> str | None:
+    """The database's data generation: one primary-key read."""
+    return db.session.connection().exec_driver_sql(_READ_GENERATION).scalar()
+
+
+def _token_outside_session() -> str | None:
+    """The token through a pooled connection of its own, in autocommit on SQLite: no ORM
+    session, no transaction to begin and end for a request that reads nothing else.
+    Where the session is bound to one connection (the tests' rolled-back transaction),
+    through that connection, which alone sees the transaction's writes."""
+    if isinstance(db.session.get_bind(), sa.engine.Connection):
+        return current_token()
+    connection = db.engine.raw_connection()
+    try:
+        cursor = connection.cursor()
+        try:
+            cursor.execute(_READ_GENERATION)
+            row = cursor.fetchone()
+        finally:
+            cursor.close()
+    finally:
+        connection.close()
+    return row[0] if row else None
+
+
+def invalidate() -> None:
+    """Make every cached page of every worker stale (for writes made outside the ORM
+    session, e.g. a restore); commits on its own."""
+    with db.engine.begin() as connection:
+        connection.execute(page_generation.update().where(page_generation.c.id == 1)
+                           .values(token=new_token()))
+
+
+# --- The cache ------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Entry:
+    body: bytes
+    status: int
+    headers: tuple[tuple[str, str], ...]
+    nonce: str | None
+    stored_at: float  # time.monotonic()
+    trusted_until: dt.datetime  # UTC: the session needs no look before then
+
+
+class PageCache:
+    """A small LRU of rendered pages; one per app and worker process, thread-safe."""
+
+    def __init__(self, max_entries: int, max_age: float):
+        self.max_entries = max_entries
+        self.max_age = max_age
+        self._entries: OrderedDict[tuple, Entry] = OrderedDict()
+        self._lock = threading.Lock()
+        self.hits = 0  # pages served from the cache
+
+    def get(self, key: tuple) -> Entry | None:
+        with self._lock:
+            entry = self._entries.get(key)
+            if entry is None or time.monotonic() - entry.stored_at > self.max_age:
+                if entry is not None:
+                    del self._entries[key]
+                return None
+            self._entries.move_to_end(key)
+            return entry
+
+    def put(self, key: tuple, entry: Entry) -> None:
+        with self._lock:
+            self._entries[key] = entry
+            self._entries.move_to_end(key)
+            while len(self._entries) > self.max_entries:
+                self._entries.popitem(last=False)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._entries.clear()
+            self.hits = 0
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+
+def cache_of(app: Flask) -> PageCache | None:
+    return app.extensions.get(EXTENSION)
+
+
+def _key(token: str) -> tuple:
+    """What makes two requests ask for the same page. Nothing of the user object is
+    read (the early path has not loaded it): the session's content names the login, its
+    language choice and CSRF secret; the user's own settings live in the database, which
+    the token stands for. The client's identifier (address and browser, Flask-Login's
+    session protection) is part of it, so a cookie replayed from elsewhere never matches
+    and goes the whole way, where the protection ends it."""
+    from eoffice.extensions import login_manager
+    from eoffice.letters.services import today_local
+
+    state = repr(sorted((name, value) for name, value in session.items()
+                        if name not in _NOT_KEYED))
+    return (token, request.host, request.scheme, request.full_path, state,
+            login_manager._session_identifier_generator(),  # noqa: SLF001
+            today_local().toordinal())
+
+
+# Session entries that do not change a cacheable page: the flashes (a request with any
+# is never cached) and Flask-Login's "fresh login" mark, which the user loader sets
+# after the early path has looked.
+_NOT_KEYED = frozenset({"_flashes", "_fresh"})
+
+
+def _storable(response) -> bool:
+    return (response.status_code == 200 and response.mimetype == "text/html"
+            and not response.is_streamed and "Set-Cookie" not in response.headers
+            and "_flashes" not in session)
+
+
+def _may_use(cache: PageCache | None) -> bool:
+    return (cache is not None and request.method == "GET" and "_user_id" in session
+            and "_flashes" not in session)
+
+
+def cached_page(view):
+    """View decorator (inside the permission check): keep the page this view builds for
+    the session, served again while no write happened since (see the module's
+    docstring). The early path (``serve_early``) serves it before the user is loaded;
+    this one serves it when the early path could not (the session's idle clock was due)
+    and stores new copies."""
+
+    @wraps(view)
+    def wrapped(*args, **kwargs):
+        from eoffice.auth.sessions import current_session, trusted_until
+
+        cache = cache_of(current_app)
+        record = current_session()
+        if (not _may_use(cache) or record is None or has_unsaved_writes(db.session())):
+            return view(*args, **kwargs)
+        token = current_token()
+        if token is None:
+            return view(*args, **kwargs)
+        key = _key(token)
+        entry = cache.get(key)
+        if entry is not None:
+            cache.put(key, replace(entry, trusted_until=trusted_until(record)))
+            return _replay(cache, entry)
+        response = current_app.make_response(view(*args, **kwargs))
+        if _storable(response) and not has_unsaved_writes(db.session()):
+            cache.put(_key(token), Entry(
+                body=response.get_data(), status=response.status_code,
+                headers=tuple((name, value) for name, value in response.headers.items()
+                              if name not in ("Content-Length", "Set-Cookie")),
+                nonce=request.environ.get(NONCE_KEY), stored_at=time.monotonic(),
+                trusted_until=trusted_until(record)))
+        return response
+
+    wrapped.eoffice_page_cache = True
+    return wrapped
+
+
+def serve_early():
+    """``before_request``, first of all: a page this session was given, if the token
+    is unchanged and the session needs no look yet, without loading the user.
+
+    Every check the full path makes is covered: the login's revocation, the user's
+    deactivation, lock, roles and permissions are writes (new token); the idle clock and
+    the lifetime are ``trusted_until``; session protection is in the key; a flash or a
+    write in progress sends the request the whole way."""
+    cache = cache_of(current_app)
+    if not _may_use(cache):
+        return None
+    view = current_app.view_functions.get(request.endpoint)
+    if not getattr(view, "eoffice_page_cache", False) or has_unsaved_writes(db.session()):
+        return None
+    token = _token_outside_session()
+    if token is None:
+        return None
+    entry = cache.get(_key(token))
+    if entry is None or utcnow() >= entry.trusted_until:
+        return None
+    return _replay(cache, entry)
+
+
+def _replay(cache: PageCache, entry: Entry):
+    cache.hits += 1  # a statistic: not worth a lock
+    body = entry.body
+    if entry.nonce:
+        body = body.replace(entry.nonce.encode(), csp_nonce().encode())
+    return current_app.response_class(body, status=entry.status, headers=list(entry.headers))
+
+
+# --- Wiring -----------------------------------------------------------------------------
+
+_SESSION_EVENTS_SET = False
+
+
+def init_app(app: Flask) -> None:
+    global _SESSION_EVENTS_SET
+    if not _SESSION_EVENTS_SET:  # every Session in the process: tests make several apps
+        event.listen(Session, "before_commit", _before_commit)
+        event.listen(Session, "after_commit", _after_commit)
+        event.listen(Session, "after_rollback", _after_rollback)
+        _SESSION_EVENTS_SET = True
+    with app.app_context():
+        for engine in db.engines.values():
+            if not event.contains(engine, "before_cursor_execute", _note_statement):
+                event.listen(engine, "before_cursor_execute", _note_statement)
+                event.listen(engine, "commit", _forget_writes)
+                event.listen(engine, "rollback", _forget_writes)
+    seconds = float(app.config.get("PAGE_CACHE_SECONDS", 60))
+    if seconds > 0:
+        app.extensions[EXTENSION] = PageCache(int(app.config.get("PAGE_CACHE_ENTRIES", 256)),
+                                              seconds)
+        app.before_request_funcs.setdefault(None, []).insert(0, serve_early)
