@@ -10,9 +10,9 @@ it got: serving that from memory keeps a small server's capacity for real work.
 How it stays correct:
 
 - **The data generation.** One row (``page_generation``) holds a random token that
-  every committed write transaction replaces, in the same transaction (``before_commit``
-  of the ORM session, for the rows it flushes and for every INSERT/UPDATE/DELETE its
-  connection ran). A page is kept under the token read before it was built, and served
+  every committed write transaction replaces, in the same transaction: the engine notes
+  every INSERT/UPDATE/DELETE (and DDL) a connection runs, and its commit writes a new
+  token as its last statement (``_bump``), whoever wrote (a view, the CLI, a restore). A page is kept under the token read before it was built, and served
   only while the database still has that token: any letter, disposition, read receipt,
   grant, user or setting written anywhere (another worker, another server) makes every
   cached page unreachable at once. The token is random rather than a counter, so that a
@@ -128,45 +128,49 @@ def has_unsaved_writes(session: Session) -> bool:
     return bool(_pending_tables(session) or _connection_writes(session))
 
 
-_COMMITTING = "eoffice.page_cache.connection"
 _ENGINES_READY: weakref.WeakSet = weakref.WeakSet()  # engines whose database has the table
 
 
-def _before_commit(session: Session) -> None:
-    """Replace the token in the transaction that writes, so that the new data and the
-    new token become visible together. The rows still to flush count too (the commit
-    flushes them after this event)."""
-    if not session.in_transaction():
+def _bump(conn, *args) -> None:
+    """``commit`` and ``release_savepoint`` of a connection that wrote: replace the token
+    in the same transaction, as its very last statement, so that the new data and the
+    new token become visible together, and the token's row is locked only for the
+    moment of the commit (taken earlier, two writing transactions on PostgreSQL could
+    each wait for what the other holds). In tests the session's commits are savepoint
+    releases inside one rolled-back transaction: the release does it there."""
+    written = conn.info.pop(_WRITTEN, None)
+    if not written:
         return
-    connection = session.connection()
-    session.info[_COMMITTING] = connection
-    if not (_pending_tables(session) or connection.info.get(_WRITTEN)):
-        return
-    if not _has_table(connection):
-        return  # a database the migrations have not reached yet
-    connection.execute(page_generation.update().where(page_generation.c.id == 1)
-                       .values(token=new_token()))
+    cursor = conn.connection.cursor()  # the DBAPI's own: nothing re-enters SQLAlchemy
+    try:
+        if not _has_table(conn, cursor):
+            return  # a database the migrations have not reached yet
+        cursor.execute(_WRITE_GENERATION[conn.dialect.paramstyle], (new_token(),))
+    finally:
+        cursor.close()
 
 
-def _has_table(connection) -> bool:
-    engine = connection.engine
+_WRITE_GENERATION = {
+    "qmark": "UPDATE page_generation SET token = ? WHERE id = 1",
+    "format": "UPDATE page_generation SET token = %s WHERE id = 1",
+    "pyformat": "UPDATE page_generation SET token = %s WHERE id = 1",
+    "numeric": "UPDATE page_generation SET token = :1 WHERE id = 1",
+}
+_FIND_TABLE = {
+    "sqlite": "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'page_generation'",
+    "postgresql": "SELECT 1 FROM pg_tables WHERE tablename = 'page_generation' "
+                  "AND schemaname = ANY (current_schemas(false))",
+}
+
+
+def _has_table(conn, cursor) -> bool:
+    engine = conn.engine
     if engine not in _ENGINES_READY:
-        if not sa.inspect(connection).has_table(TABLE):
+        cursor.execute(_FIND_TABLE[conn.dialect.name])
+        if cursor.fetchone() is None:
             return False
         _ENGINES_READY.add(engine)
     return True
-
-
-def _after_commit(session: Session) -> None:
-    """The connection's record of writes ends with the session's transaction (in tests
-    that transaction is a savepoint, and the connection's own commit never comes)."""
-    connection = session.info.pop(_COMMITTING, None)
-    if connection is not None:
-        _forget_writes(connection)
-
-
-def _after_rollback(session: Session) -> None:
-    session.info.pop(_COMMITTING, None)
 
 
 def new_token() -> str:
@@ -365,21 +369,13 @@ def _replay(cache: PageCache, entry: Entry):
 
 # --- Wiring -----------------------------------------------------------------------------
 
-_SESSION_EVENTS_SET = False
-
-
 def init_app(app: Flask) -> None:
-    global _SESSION_EVENTS_SET
-    if not _SESSION_EVENTS_SET:  # every Session in the process: tests make several apps
-        event.listen(Session, "before_commit", _before_commit)
-        event.listen(Session, "after_commit", _after_commit)
-        event.listen(Session, "after_rollback", _after_rollback)
-        _SESSION_EVENTS_SET = True
     with app.app_context():
         for engine in db.engines.values():
             if not event.contains(engine, "before_cursor_execute", _note_statement):
                 event.listen(engine, "before_cursor_execute", _note_statement)
-                event.listen(engine, "commit", _forget_writes)
+                event.listen(engine, "commit", _bump)
+                event.listen(engine, "release_savepoint", _bump)
                 event.listen(engine, "rollback", _forget_writes)
     seconds = float(app.config.get("PAGE_CACHE_SECONDS", 60))
     if seconds > 0:
