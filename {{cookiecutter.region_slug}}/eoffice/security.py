@@ -25,7 +25,7 @@ CORE_PERMISSIONS: dict[str, set[str]] = {
         "dashboard.view", "org.view", "org.edit", "staff.view", "staff.view_all", "staff.edit",
         "staff.import", "staff.export", "users.manage", "audit.view", "profile.view",
         "classification.manage", "dispositions.instructions", "api.system_tokens",
-        "exchange.manage", "numbering.manage", "signing.trust_roots",
+        "exchange.manage", "numbering.manage", "signing.trust_roots", "naskah.manage",
     },
     PENCATAT: {"dashboard.view", "org.view", "profile.view", "letters.view", "letters.register",
                "letters.agenda", "outgoing.view", "outgoing.draft", "outgoing.expedition"},

@@ -49,6 +49,9 @@ MATRIX = {
     "/admin/audit": (200, 403, 403, 403),
     "/admin/audit?verify=1": (200, 403, 403, 403),
     "/admin/akar-tepercaya": (200, 403, 403, 403),
+    "/admin/naskah/": (200, 403, 403, 403),
+    "/admin/naskah/baru": (200, 403, 403, 403),
+    "/admin/naskah/1": (200, 403, 403, 403),  # a type seeded by the migration
     "/akun/profil": (200, 200, 200, 200),
     "/akun/kata-sandi": (200, 200, 200, 200),
     "/lokal/rekap-pegawai/": (200, 403, 200, 403),
@@ -58,12 +61,15 @@ MATRIX = {
     f"/organisasi/unit/{MISSING}/ubah": (404, 403, 403, 403),
     f"/organisasi/jabatan/{MISSING}/ubah": (404, 403, 403, 403),
     f"/admin/pengguna/{MISSING}/ubah": (404, 403, 403, 403),
+    f"/admin/naskah/{MISSING}": (404, 403, 403, 403),
 }
 
 # POSTs that change data: only the admin gets past the permission check.
 POSTS = ["/pegawai/baru", "/pegawai/{target}/ubah", "/pegawai/impor", "/organisasi/unit/baru",
          "/organisasi/jabatan/baru", "/organisasi/plt", "/admin/pengguna/baru",
-         "/admin/pengguna/{pegawai_user}/ubah", "/admin/akar-tepercaya"]
+         "/admin/pengguna/{pegawai_user}/ubah", "/admin/akar-tepercaya", "/admin/naskah/baru",
+         "/admin/naskah/1", "/admin/naskah/1/kewenangan",
+         "/admin/naskah/6/kewenangan/1/hapus"]  # 6: keputusan (seeded), 1: its rule
 
 
 @dataclass
