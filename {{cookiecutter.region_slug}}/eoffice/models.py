@@ -19,6 +19,7 @@ from eoffice.outgoing.models import (
     OutgoingLetter,
     OutgoingRecipient,
 )
+from eoffice.recipients.models import ExternalContact, RecipientGroup
 from eoffice.search.models import INCOMING as SEARCH_INCOMING
 from eoffice.search.models import OUTGOING as SEARCH_OUTGOING
 from eoffice.series.models import NumberingSeries
@@ -28,7 +29,8 @@ from eoffice.staff.models import Golongan, Staff
 __all__ = [
     "AccessGrant", "ActingAssignment", "PositionPath", "UnitPath", "SEARCH_INCOMING",
     "SEARCH_OUTGOING",
-    "ApiToken", "SigningCertificate", "Delivery", "InboundLetter", "Peer", "ReceivedRequest",
+    "ApiToken", "ExternalContact", "RecipientGroup", "SigningCertificate",
+    "Delivery", "InboundLetter", "Peer", "ReceivedRequest",
     "ApprovalStep", "DraftRevision", "OutgoingAttachment", "OutgoingLetter", "OutgoingRecipient",
     "AuditEvent", "AuditHead", "Classification", "Counter", "Disposition",
     "DispositionInstruction", "DispositionRecipient", "Golongan", "IncomingLetter",

@@ -26,6 +26,7 @@ CORE_PERMISSIONS: dict[str, set[str]] = {
         "staff.import", "staff.export", "users.manage", "audit.view", "profile.view",
         "classification.manage", "dispositions.instructions", "api.system_tokens",
         "exchange.manage", "numbering.manage", "signing.trust_roots", "naskah.manage",
+        "recipients.manage",
     },
     PENCATAT: {"dashboard.view", "org.view", "profile.view", "letters.view", "letters.register",
                "letters.agenda", "outgoing.view", "outgoing.draft", "outgoing.expedition"},

@@ -1,4 +1,4 @@
-"""naskah types of Permendagri 1/2023 as data; the signing-authority table
+"""naskah types of Permendagri 1/2023 as data; the signing-authority table; address book
 
 Revision ID: 0015_naskah
 Revises: 0014_signing_certs
@@ -13,6 +13,8 @@ Create Date: 2026-12-03 20:00:00
 - ``signing_authorities``: who may sign which type. Seeded with one rule, the
   regulation's clearest: a Keputusan is signed by the head of an OPD or of the region,
   in person. Every other type may be signed by any position, as before.
+- ``recipient_groups`` / ``recipient_group_members`` and ``external_contacts``: the
+  address book of the draft form (eoffice/recipients), empty.
 - The region's default series of outgoing letters (``default_for = 'outgoing'``) now
   numbers the new types too, so that each can be numbered from the first day.
 """
@@ -98,6 +100,37 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_signing_authorities_position_id'), ['position_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_signing_authorities_unit_id'), ['unit_id'], unique=False)
 
+    op.create_table('recipient_groups',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('name', sa.String(length=120), nullable=False),
+    sa.Column('active', sa.Boolean(), nullable=False),
+    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.Column('updated_at', sa.DateTime(), nullable=False),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_recipient_groups')),
+    sa.UniqueConstraint('name', name=op.f('uq_recipient_groups_name'))
+    )
+    op.create_table('recipient_group_members',
+    sa.Column('group_id', sa.Integer(), nullable=False),
+    sa.Column('position_id', sa.Integer(), nullable=False),
+    sa.ForeignKeyConstraint(['group_id'], ['recipient_groups.id'], name=op.f('fk_recipient_group_members_group_id_recipient_groups'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['position_id'], ['positions.id'], name=op.f('fk_recipient_group_members_position_id_positions'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('group_id', 'position_id', name=op.f('pk_recipient_group_members'))
+    )
+    with op.batch_alter_table('recipient_group_members', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_recipient_group_members_position_id'), ['position_id'], unique=False)
+    op.create_table('external_contacts',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('name', sa.String(length=255), nullable=False),
+    sa.Column('agency', sa.String(length=255), nullable=True),
+    sa.Column('address', sa.String(length=500), nullable=True),
+    sa.Column('active', sa.Boolean(), nullable=False),
+    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.Column('updated_at', sa.DateTime(), nullable=False),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_external_contacts'))
+    )
+    with op.batch_alter_table('external_contacts', schema=None) as batch_op:
+        batch_op.create_index('ix_external_contacts_name', ['name'], unique=False)
+
     now = datetime.datetime.now(datetime.timezone.utc).replace(tzinfo=None)
     op.bulk_insert(types, [
         {"id": i, "code": code, "name": name, "number_code": number, "layout": layout,
@@ -135,6 +168,13 @@ def downgrade():
         if kinds != list(row.kinds or []):
             connection.execute(series_table.update().where(series_table.c.id == row.id)
                                .values(kinds=kinds))
+    with op.batch_alter_table('external_contacts', schema=None) as batch_op:
+        batch_op.drop_index('ix_external_contacts_name')
+    op.drop_table('external_contacts')
+    with op.batch_alter_table('recipient_group_members', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_recipient_group_members_position_id'))
+    op.drop_table('recipient_group_members')
+    op.drop_table('recipient_groups')
     with op.batch_alter_table('signing_authorities', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_signing_authorities_unit_id'))
         batch_op.drop_index(batch_op.f('ix_signing_authorities_position_id'))
