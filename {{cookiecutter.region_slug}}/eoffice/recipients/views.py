@@ -9,7 +9,7 @@ from flask_login import current_user
 from sqlalchemy.orm import selectinload
 
 from eoffice.extensions import db
-from eoffice.inputs import text_arg
+from eoffice.inputs import page_arg, text_arg
 from eoffice.org.services import position_choices
 from eoffice.recipients import bp, services
 from eoffice.recipients.forms import ContactForm, GroupForm
@@ -30,7 +30,7 @@ def index():
     groups = db.session.scalars(sa.select(RecipientGroup).order_by(RecipientGroup.name)
                                 .options(selectinload(RecipientGroup.positions))).all()
     contacts = db.paginate(sa.select(ExternalContact).order_by(ExternalContact.name),
-                           per_page=50, error_out=False)
+                           page=page_arg(), per_page=50, error_out=False)
     return render_template("recipients/index.html", groups=groups, contacts=contacts)
 
 

@@ -109,6 +109,8 @@ def test_admin_keeps_groups_and_contacts_audited(client, office):
     assert response.status_code == 302
     page = page_text(client.get("/admin/penerima/"))
     assert "Para Kabid" in page and "Kementerian Hukum" in page
+    for bad in ("99999999999999999999999", "-1", "x"):  # the contacts' page: never a 500
+        assert client.get(f"/admin/penerima/?page={bad}").status_code == 200
     contact = db.session.scalar(sa.select(ExternalContact))
     actions = {(e.action, e.object_type, e.object_id) for e in db.session.scalars(
         sa.select(AuditEvent).where(AuditEvent.action.like("recipients.%")))}
