@@ -33,6 +33,8 @@ GROUPS = {
     "acting": _l("Organisation"),
     "retention_schedule": _l("Classification and instructions"),
     "numbering": _l("Numbering series"),
+    "naskah": _l("Naskah types and signing authority"),
+    "recipients": _l("Address book"),
     "signing": _l("Electronic signatures"),
 }
 
@@ -78,6 +80,12 @@ ACTIONS = {
     "letter.received": _l("Letter received from another region"),
     "letter.registered": _l("Letter registered"),
     "letter.rejected": _l("Letter from another region rejected"),
+    "naskah.type_created": _l("Naskah type created"),
+    "naskah.type_changed": _l("Naskah type changed"),
+    "naskah.authority_added": _l("Signing authority added"),
+    "naskah.authority_removed": _l("Signing authority removed"),
+    "recipients.group_saved": _l("Recipient group saved"),
+    "recipients.contact_saved": _l("External contact saved"),
     "numbering.series_changed": _l("Numbering series changed"),
     "numbering.series_created": _l("Numbering series created"),
     "outgoing.approved": _l("Draft approved (paraf)"),
@@ -112,6 +120,9 @@ OBJECTS = {
     "api_tokens": (_l("API token"), None, None),
     "exchange_peers": (_l("Partner region"), None, None),
     "disposition_instructions": (_l("Instruction"), None, None),
+    "naskah_types": (_l("Naskah type"), "naskah.edit", "type_id"),
+    "recipient_groups": (_l("Recipient group"), "recipients.edit_group", "group_id"),
+    "external_contacts": (_l("External contact"), "recipients.edit_contact", "contact_id"),
     "system": (_l("System"), None, None),
 }
 

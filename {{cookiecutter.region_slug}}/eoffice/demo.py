@@ -178,6 +178,7 @@ def load_demo(faker_seed: int = 20240417) -> DemoResult:
         sequence += 1
     db.session.flush()
 
+    _demo_signing_authority()
     users = []
     for username, position_key, roles in USERS:
         user = db.session.scalar(sa.select(User).where(User.username == username))
@@ -195,6 +196,18 @@ def load_demo(faker_seed: int = 20240417) -> DemoResult:
         staff=db.session.scalar(sa.select(sa.func.count()).select_from(Staff)),
         users=users, letters=letters, signers=signers, signing_note=signing_note,
     )
+
+
+def _demo_signing_authority() -> None:
+    """The demo's signing-authority table: a nota dinas is signed by the head of a unit
+    (or above), also a.n./u.b. (the migration already lets only the head of an OPD or
+    of the region sign a Keputusan)."""
+    from eoffice.naskah.models import NaskahType, SigningAuthority
+
+    item = db.session.scalar(sa.select(NaskahType).where(NaskahType.code == "nota_dinas"))
+    if item is not None and not item.authorities:
+        db.session.add(SigningAuthority(naskah_type=item, level="kepala_unit", delegable=True))
+        db.session.flush()
 
 
 def enrol_demo_signers() -> tuple[list[str], str]:

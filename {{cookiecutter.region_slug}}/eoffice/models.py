@@ -9,8 +9,8 @@ from eoffice.dispositions.models import Disposition, DispositionInstruction, Dis
 from eoffice.exchange.models import Delivery, InboundLetter, Peer, ReceivedRequest
 from eoffice.files import StoredFile
 from eoffice.letters.models import IncomingLetter, LetterAttachment, LetterRecipient
+from eoffice.naskah.models import NaskahType, SigningAuthority
 from eoffice.numbering import Counter
-from eoffice.pagecache import page_generation
 from eoffice.org.models import ActingAssignment, Position, PositionPath, Unit, UnitPath
 from eoffice.outgoing.models import (
     ApprovalStep,
@@ -19,6 +19,8 @@ from eoffice.outgoing.models import (
     OutgoingLetter,
     OutgoingRecipient,
 )
+from eoffice.pagecache import page_generation
+from eoffice.recipients.models import ExternalContact, RecipientGroup
 from eoffice.search.models import INCOMING as SEARCH_INCOMING
 from eoffice.search.models import OUTGOING as SEARCH_OUTGOING
 from eoffice.series.models import NumberingSeries
@@ -28,10 +30,12 @@ from eoffice.staff.models import Golongan, Staff
 __all__ = [
     "AccessGrant", "ActingAssignment", "PositionPath", "UnitPath", "SEARCH_INCOMING",
     "SEARCH_OUTGOING",
-    "ApiToken", "SigningCertificate", "Delivery", "InboundLetter", "Peer", "ReceivedRequest",
+    "ApiToken", "ExternalContact", "RecipientGroup", "SigningCertificate",
+    "Delivery", "InboundLetter", "Peer", "ReceivedRequest",
     "ApprovalStep", "DraftRevision", "OutgoingAttachment", "OutgoingLetter", "OutgoingRecipient",
     "AuditEvent", "AuditHead", "Classification", "Counter", "Disposition",
     "DispositionInstruction", "DispositionRecipient", "Golongan", "IncomingLetter",
-    "LetterAttachment", "LetterRecipient", "NumberingSeries", "Position", "RetentionSchedule",
-    "Staff", "StoredFile", "page_generation", "TrustRoot", "Unit", "User", "UserRole", "UserSession",
+    "LetterAttachment", "LetterRecipient", "NaskahType", "NumberingSeries", "Position",
+    "RetentionSchedule", "SigningAuthority", "Staff", "StoredFile", "TrustRoot", "Unit", "User",
+    "UserRole", "UserSession", "page_generation",
 ]

@@ -49,6 +49,13 @@ MATRIX = {
     "/admin/audit": (200, 403, 403, 403),
     "/admin/audit?verify=1": (200, 403, 403, 403),
     "/admin/akar-tepercaya": (200, 403, 403, 403),
+    "/admin/naskah/": (200, 403, 403, 403),
+    "/admin/naskah/baru": (200, 403, 403, 403),
+    "/admin/naskah/1": (200, 403, 403, 403),  # a type seeded by the migration
+    "/admin/penerima/": (200, 403, 403, 403),
+    "/admin/penerima/grup/baru": (200, 403, 403, 403),
+    "/admin/penerima/kontak/baru": (200, 403, 403, 403),
+    "/surat-keluar/penerima/cari?q=kepala": (403, 200, 200, 200),  # drafters only
     "/akun/profil": (200, 200, 200, 200),
     "/akun/kata-sandi": (200, 200, 200, 200),
     "/lokal/rekap-pegawai/": (200, 403, 200, 403),
@@ -58,12 +65,18 @@ MATRIX = {
     f"/organisasi/unit/{MISSING}/ubah": (404, 403, 403, 403),
     f"/organisasi/jabatan/{MISSING}/ubah": (404, 403, 403, 403),
     f"/admin/pengguna/{MISSING}/ubah": (404, 403, 403, 403),
+    f"/admin/naskah/{MISSING}": (404, 403, 403, 403),
+    f"/admin/penerima/grup/{MISSING}": (404, 403, 403, 403),
+    f"/admin/penerima/kontak/{MISSING}": (404, 403, 403, 403),
 }
 
 # POSTs that change data: only the admin gets past the permission check.
 POSTS = ["/pegawai/baru", "/pegawai/{target}/ubah", "/pegawai/impor", "/organisasi/unit/baru",
          "/organisasi/jabatan/baru", "/organisasi/plt", "/admin/pengguna/baru",
-         "/admin/pengguna/{pegawai_user}/ubah", "/admin/akar-tepercaya"]
+         "/admin/pengguna/{pegawai_user}/ubah", "/admin/akar-tepercaya", "/admin/naskah/baru",
+         "/admin/naskah/1", "/admin/naskah/1/kewenangan",
+         "/admin/naskah/6/kewenangan/1/hapus",  # 6: keputusan (seeded), 1: its rule
+         "/admin/penerima/grup/baru", "/admin/penerima/kontak/baru"]
 
 
 @dataclass

@@ -64,7 +64,8 @@ SKIPPED_TABLES = frozenset({"alembic_version", "page_generation"})
 # Tables whose rows the migrations themselves seed: a database holding rows only
 # there is still "empty" for restore (tests/maintenance keep this list true).
 REFERENCE_TABLES = frozenset({"golongan", "classifications", "disposition_instructions",
-                              "retention_schedules", "numbering_series"})
+                              "retention_schedules", "numbering_series", "naskah_types",
+                              "signing_authorities"})
 TABLE_NAME_RE = re.compile(r"^[A-Za-z0-9_]+$")
 TABLE_MEMBER_RE = re.compile(r"^database/([A-Za-z0-9_]+)\.jsonl$")
 FILE_MEMBER_RE = re.compile(r"^files/([0-9a-f]{2})/([0-9a-f]{2})/([0-9a-f]{64})$")

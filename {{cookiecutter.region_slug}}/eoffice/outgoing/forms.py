@@ -8,15 +8,11 @@ from eoffice.forms import Form, SelectField, SelectMultipleField
 from eoffice.letters.forms import SECURITY_CHOICES, SPEED_CHOICES, optional_int
 from eoffice.outgoing.capacity import SIGNING_AS_LABELS
 
-TYPE_CHOICES = [("biasa", _l("Surat (external letter)")), ("nota_dinas", _l("Nota dinas (memo)")),
-                ("undangan", _l("Surat undangan (invitation)")),
-                ("tugas", _l("Surat tugas (assignment)")),
-                ("edaran", _l("Surat edaran (circular)"))]
 CHAIN_SIZE = 4
 
 
 class DraftForm(Form):
-    letter_type = SelectField(_l("Letter type"), choices=TYPE_CHOICES)
+    letter_type = SelectField(_l("Letter type"), choices=[])  # eoffice.naskah: per OPD
     subject = StringField(_l("Subject (hal)"), validators=[DataRequired(), Length(max=500)])
     classification_id = ClassificationField(_l("Classification"))
     security = SelectField(_l("Security level"), choices=SECURITY_CHOICES, default="B")

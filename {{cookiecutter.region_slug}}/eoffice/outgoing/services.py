@@ -21,13 +21,13 @@ from eoffice.db import utcnow
 from eoffice.extensions import db
 from eoffice.inputs import CONTROL_MESSAGE, has_control_characters
 from eoffice.letters.models import RESTRICTED_LEVELS, SECURITY_LEVELS, SPEED_LEVELS
+from eoffice.naskah import services as naskah
 from eoffice.org.acting import acting_for
 from eoffice.org.models import Position
 from eoffice.outgoing.access import clerk_units
 from eoffice.outgoing.capacity import SigningCapacity, check_capacity, signing_capacity
 from eoffice.outgoing.models import (
     DISPATCH_METHODS,
-    LETTER_TYPES,
     ApprovalStep,
     DraftRevision,
     OutgoingAttachment,
@@ -47,8 +47,6 @@ OBJECT_TYPE = "outgoing_letters"
 ALLOWED_TAGS = {"p", "br", "strong", "b", "em", "i", "u", "ul", "ol", "li", "table", "thead",
                 "tbody", "tr", "th", "td", "blockquote", "h3", "h4"}
 ALLOWED_ATTRIBUTES = {"td": {"colspan", "rowspan"}, "th": {"colspan", "rowspan"}}
-TYPE_LABELS = {"biasa": "Surat", "nota_dinas": "Nota Dinas", "undangan": "Surat Undangan",
-               "tugas": "Surat Tugas", "edaran": "Surat Edaran"}
 
 
 class OutgoingError(ValueError):
@@ -103,9 +101,11 @@ class DraftInput:
     on_behalf_position_id: int | None = None
 
 
-def _check_details(letter_type: str, details: dict, errors: dict[str, str]) -> dict:
+def _check_details(layout: str, details: dict, errors: dict[str, str]) -> dict:
+    """The fields of the type's layout (``naskah.models.LAYOUTS``): an invitation's
+    event, an assignment's staff and dates."""
     clean: dict = {}
-    if letter_type == "undangan":
+    if layout == "undangan":
         for key in ("event_date", "event_time", "place", "agenda"):
             value = str(details.get(key) or "").strip()
             if not value:
@@ -116,7 +116,7 @@ def _check_details(letter_type: str, details: dict, errors: dict[str, str]) -> d
                 dt.date.fromisoformat(clean["event_date"])
             except ValueError:
                 errors["event_date"] = str(_l("Not a date."))
-    elif letter_type == "tugas":
+    elif layout == "tugas":
         staff_ids = [int(s) for s in details.get("assigned_staff") or []]
         if not staff_ids:
             errors["assigned_staff"] = str(_l("Choose the staff assigned."))
@@ -143,10 +143,15 @@ def _check_details(letter_type: str, details: dict, errors: dict[str, str]) -> d
     return clean
 
 
-def check_draft(data: DraftInput, actor) -> tuple[dict[str, str], dict, list]:
+def check_draft(data: DraftInput, actor, current_type: str | None = None,
+                ) -> tuple[dict[str, str], dict, list]:
+    """Every rule of a draft; ``current_type``: the type of the draft being edited (it
+    may stay even if the drafter's OPD no longer writes it)."""
     errors: dict[str, str] = {}
-    if data.letter_type not in LETTER_TYPES:
-        errors["letter_type"] = str(_l("Unknown letter type."))
+    kind = naskah.naskah_type(data.letter_type)
+    problem = naskah.type_problem(data.letter_type, actor, current_type)
+    if problem:
+        errors["letter_type"] = problem
     if not data.subject.strip():
         errors["subject"] = str(_l("The subject (hal) is required."))
     if data.security not in SECURITY_LEVELS:
@@ -164,8 +169,8 @@ def check_draft(data: DraftInput, actor) -> tuple[dict[str, str], dict, list]:
         errors["body_html"] = str(_l("The letter has no text."))
     if not data.to_positions and not [e for e in data.external if e.kind == "to"]:
         errors["to_positions"] = str(_l("Add at least one addressee."))
-    if data.letter_type == "nota_dinas" and data.external:
-        errors["external"] = str(_l("A nota dinas goes to internal positions only."))
+    if kind is not None and kind.internal_only and data.external:
+        errors["external"] = str(_l("A %(t)s goes to internal positions only.", t=kind.name))
     for recipient in data.external:
         if not recipient.name.strip():
             errors["external"] = str(_l("An external recipient needs a name."))
@@ -196,9 +201,10 @@ def check_draft(data: DraftInput, actor) -> tuple[dict[str, str], dict, list]:
     if data.signing_as != "langsung" and data.on_behalf_position_id and on_behalf is None:
         errors["on_behalf_position_id"] = str(_l("The a.n. position does not exist."))
     else:
-        problem = check_capacity(signer, data.signing_as, on_behalf)
+        problem = check_capacity(signer, data.signing_as, on_behalf) or \
+            naskah.authority_problem(data.letter_type, signer, data.signing_as, on_behalf)
         if problem:
-            errors[problem[0]] = problem[1]
+            errors.setdefault(problem[0], problem[1])
     if len(set(data.chain)) != len(data.chain):
         errors["chain"] = str(_l("A verifier appears twice in the chain."))
     elif set(data.chain) - set(positions):
@@ -212,7 +218,7 @@ def check_draft(data: DraftInput, actor) -> tuple[dict[str, str], dict, list]:
             errors["chain"] = str(_l("You cannot verify your own draft."))
         if mine.id == data.signer_position_id:
             errors["signer_position_id"] = str(_l("You cannot sign your own draft."))
-    details = _check_details(data.letter_type, data.details, errors)
+    details = _check_details(naskah.layout_of(data.letter_type), data.details, errors)
     checked, problem = files.check_uploads(data.uploads)
     if problem:
         errors["files"] = problem
@@ -282,7 +288,7 @@ def update_draft(letter: OutgoingLetter, data: DraftInput, *, actor, note: str =
     """Save a new revision of the draft (drafter only, before review or after a return)."""
     if not can_edit(letter, actor):
         raise OutgoingError({"subject": str(_l("This draft cannot be edited now."))})
-    errors, details, uploads = check_draft(data, actor)
+    errors, details, uploads = check_draft(data, actor, current_type=letter.letter_type)
     if errors:
         raise OutgoingError(errors)
     _apply(letter, data, details, uploads, actor)
@@ -399,7 +405,7 @@ def _number_fields(letter: OutgoingLetter) -> dict[str, str]:
     opd = opd_of(unit)
     return {"code": letter.classification.code if letter.classification else "",
             "unit": unit.code if unit else "", "opd": opd.code if opd else "",
-            "type": letter.letter_type}
+            "type": naskah.number_code(letter.letter_type)}
 
 
 def signatory_block(position: Position, capacity: SigningCapacity | None = None) -> dict:
@@ -446,16 +452,19 @@ def render_letter_pdf(letter: OutgoingLetter, *, date: dt.date, signatory: dict,
     elif not number or not verify_url:
         raise ValueError("an issued letter needs its number and verification URL")
     assigned = []
-    if letter.letter_type == "tugas":
+    layout = naskah.layout_of(letter.letter_type)
+    if layout == "tugas":
         ids = letter.details.get("assigned_staff") or []
         by_id = {s.id: s for s in db.session.scalars(sa.select(Staff).where(Staff.id.in_(ids)))}
         assigned = [by_id[i] for i in ids if i in by_id]
-    return render_pdf(f"pdf/outgoing/{letter.letter_type}.html", letter=letter, number=number,
+    # A region may draw a type its own way: local/ templates/pdf/outgoing/<code>.html.
+    templates = [f"pdf/outgoing/{letter.letter_type}.html", f"pdf/outgoing/{layout}.html"]
+    return render_pdf(templates, letter=letter, number=number,
                       date=date, signatory=signatory, verify_url=verify_url,
                       qr_uri=qr_data_uri(verify_url) if verify_url else None, draft=draft,
-                      assigned=assigned, type_label=TYPE_LABELS[letter.letter_type],
+                      assigned=assigned, type_label=naskah.label(letter.letter_type),
                       kop_unit=letter.signer_position.unit.name
-                      if letter.signer_position.unit and letter.letter_type != "edaran" else None)
+                      if letter.signer_position.unit and layout != "edaran" else None)
 
 
 def qr_data_uri(text: str) -> str:
@@ -495,6 +504,12 @@ def sign(letter: OutgoingLetter, *, actor, passphrase: str) -> None:
                                                   "signature."))})
     if letter.drafter_id == actor.id and not current_app.config["ALLOW_SELF_APPROVAL"]:
         raise OutgoingError({"passphrase": str(_l("You cannot sign your own draft."))})
+    # The table may have changed since the draft was made: it decides at signing too.
+    problem = naskah.authority_problem(
+        letter.letter_type, letter.signer_position, letter.signing_as or "langsung",
+        letter.on_behalf_position if letter.signing_as in ("an", "ub") else None)
+    if problem:
+        raise OutgoingError({"passphrase": problem[1]})
     from eoffice.auth.services import is_locked
 
     if is_locked(actor):
@@ -576,7 +591,7 @@ def _signed_pdf(letter: OutgoingLetter, pdf: bytes, backend, *, actor, passphras
     try:
         return backend.sign_pdf(
             pdf, user=actor, passphrase=passphrase or "",
-            reason=f"{TYPE_LABELS[letter.letter_type]} nomor {number}",
+            reason=f"{naskah.label(letter.letter_type)} nomor {number}",
             location=config["SIGNING_LOCATION"] or config["REGION_NAME"])
     except SigningError as exc:
         raise _refused(letter, actor, exc) from None

@@ -14,6 +14,7 @@ from eoffice.extensions import db
 from eoffice.pagecache import cached_page
 from eoffice.inputs import bounded_int, int_arg
 from eoffice.letters.services import today_local
+from eoffice.naskah import services as naskah_services
 from eoffice.numbering import locks_itself
 from eoffice.org.services import position_choices
 from eoffice.outgoing import bp, services, verify_bp
@@ -76,6 +77,10 @@ def _format_external(letter: OutgoingLetter, kind: str) -> str:
 
 def _draft_form(letter: OutgoingLetter | None = None) -> DraftForm:
     form = DraftForm(obj=letter)
+    # The types the drafter's OPD writes (and the draft's own, when editing).
+    form.letter_type.choices = naskah_services.type_choices(
+        current_user, letter.letter_type if letter is not None else None)
+    form.letter_type.validate_choice = False  # the service refuses, saying why
     choices = position_choices()
     form.to_positions.choices = choices
     form.cc_positions.choices = choices
@@ -179,7 +184,8 @@ def create():
                 flash(_("Draft saved."), "success")
                 return redirect(url_for("outgoing.detail", letter_id=letter.id))
         _show_errors(form, errors)
-    return render_template("outgoing/form.html", form=form, letter=None, reply_to=reply_to)
+    return render_template("outgoing/form.html", form=form, letter=None, reply_to=reply_to,
+                           layouts=naskah_services.layouts())
 
 
 @bp.route("/<int:letter_id>/ubah", methods=["GET", "POST"])
@@ -204,7 +210,8 @@ def edit(letter_id: int):
                 flash(_("Revision %(n)d saved.", n=letter.revision), "success")
                 return redirect(url_for("outgoing.detail", letter_id=letter.id))
         _show_errors(form, errors)
-    return render_template("outgoing/form.html", form=form, letter=letter, reply_to=None)
+    return render_template("outgoing/form.html", form=form, letter=letter, reply_to=None,
+                           layouts=naskah_services.layouts())
 
 
 @bp.route("/<int:letter_id>")
@@ -224,7 +231,8 @@ def detail(letter_id: int):
         is_signatory=services.is_signatory(letter, current_user),
         can_send=services.can_send(letter, current_user), note_form=NoteForm(),
         sign_form=SignForm(), methods=DISPATCH_METHODS, today=today_local(),
-        step=services.current_step(letter))
+        step=services.current_step(letter), type_label=naskah_services.label(letter.letter_type),
+        layout=naskah_services.layout_of(letter.letter_type))
 
 
 def _action(letter_id: int, action, success: str):

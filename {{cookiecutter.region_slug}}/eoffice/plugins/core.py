@@ -22,9 +22,11 @@ def eoffice_blueprints(app):
     from eoffice.exchange import bp as exchange_bp
     from eoffice.exchange import endpoint_bp as exchange_endpoint_bp
     from eoffice.letters import bp as letters_bp
+    from eoffice.naskah import bp as naskah_bp
     from eoffice.org import bp as org_bp
     from eoffice.outgoing import bp as outgoing_bp
     from eoffice.outgoing import verify_bp
+    from eoffice.recipients import bp as recipients_bp
     from eoffice.search import bp as search_bp
     from eoffice.series import bp as series_bp
     from eoffice.signing import bp as signing_bp
@@ -33,7 +35,7 @@ def eoffice_blueprints(app):
     blueprints = [auth_bp, dashboard_bp, letters_bp, dispositions_bp, outgoing_bp, verify_bp,
                   org_bp, staff_bp, admin_bp, archive_bp, api_bp, api_ui_bp, exchange_bp,
                   exchange_endpoint_bp, search_bp, classification_bp, series_bp,
-                  signing_bp]
+                  signing_bp, naskah_bp, recipients_bp]
     if app.config["BENCHMARK_ROUTE"]:  # the benchmark's bare route (eoffice.bench)
         from eoffice.bench import bp as bench_bp
 
@@ -58,6 +60,10 @@ def eoffice_nav_items(user):
         NavItem(_("Classification codes"), "archive.index", "tags", "classification.manage", 92,
                 admin),
         NavItem(_("Numbering series"), "series.index", "journal-text", "numbering.manage", 92,
+                admin),
+        NavItem(_("Naskah types"), "naskah.index", "files", "naskah.manage", 92,
+                admin),
+        NavItem(_("Address book"), "recipients.index", "people", "recipients.manage", 92,
                 admin),
         NavItem(_("Disposition instructions"), "dispositions.instructions", "list-check",
                 "dispositions.instructions", 93, admin),

@@ -15,7 +15,7 @@ if TYPE_CHECKING:
 
 SCOPES = ("region", "opd", "unit")
 AGENDA = "agenda"  # the kind of the agenda book of incoming letters
-OUTGOING_PREFIX = "outgoing:"  # + an outgoing naskah type (eoffice.outgoing TYPE_LABELS)
+OUTGOING_PREFIX = "outgoing:"  # + the code of a naskah type (eoffice.naskah)
 
 
 class NumberingSeries(TimestampMixin, db.Model):

@@ -91,11 +91,13 @@ def is_region_wide(user) -> bool:
 # --- Which series numbers a document --------------------------------------------------------
 
 def kind_choices() -> list[tuple[str, str]]:
-    from eoffice.outgoing.services import TYPE_LABELS
+    """The agenda, and every naskah type (``eoffice.naskah``), switched off or not: a
+    series may keep numbering a type an office no longer writes."""
+    from eoffice.naskah.services import all_types
 
     return [(AGENDA, str(_l("Agenda of incoming letters")))] + [
-        (OUTGOING_PREFIX + key, str(_l("Outgoing: %(t)s", t=label)))
-        for key, label in TYPE_LABELS.items()]
+        (OUTGOING_PREFIX + item.code, str(_l("Outgoing: %(t)s", t=item.name)))
+        for item in all_types()]
 
 
 def series_for(kind: str, unit: Unit | None, classification=None) -> NumberingSeries:
@@ -155,7 +157,7 @@ def kind_label(kind: str) -> str:
 
 def default_series_values(config) -> list[dict]:
     """The two series that number everything as region.toml said before series were data."""
-    from eoffice.outgoing.services import TYPE_LABELS
+    from eoffice.naskah.services import all_types
 
     return [
         {"name": "Agenda surat masuk", "scope": "region", "kinds": [AGENDA],
@@ -163,7 +165,8 @@ def default_series_values(config) -> list[dict]:
          "per_code": False, "active": True, "counter_key": LEGACY_KEYS["agenda"],
          "default_for": "agenda"},
         {"name": "Nomor surat keluar", "scope": "region",
-         "kinds": [OUTGOING_PREFIX + key for key in TYPE_LABELS], "classification_codes": [],
+         "kinds": [OUTGOING_PREFIX + item.code for item in all_types()],
+         "classification_codes": [],
          "pattern": config["LETTER_PATTERN"], "yearly_reset": True,
          "per_code": config["LETTER_COUNTER"] == "per_code", "active": True,
          "counter_key": LEGACY_KEYS["outgoing"], "default_for": "outgoing"},
