@@ -303,3 +303,37 @@ def test_the_pdf_shows_every_signature_block(office, joint):
 
     assert len(PdfFileReader(io.BytesIO(files.read(reload(letter).pdf_file)))
                .embedded_signatures) == 1
+
+
+def test_only_the_person_named_in_the_block_signs_it(office, joint):
+    """A Plh appointed for the second signatory's position after the first signature
+    holds the position, but the PDF names its holder: the Plh cannot sign in their
+    place; the holder still can."""
+    from eoffice.extensions import db
+    from eoffice.letters.services import today_local
+    from eoffice.org.acting import create_assignment
+
+    users = office.users
+    letter = joint([office.other_head])
+    sign(letter, users["kadis"])
+    create_assignment(position_id=office.other_head.id, user_id=users["kabid_a"].id,
+                      kind="plh", start_date=today_local(), end_date=today_local())
+    db.session.commit()
+    message = refused(lambda: sign(reload(letter), users["kabid_a"]))
+    assert users["other_head"].staff.name in message and "only they can sign" in message
+    sign(reload(letter), users["other_head"])
+    assert reload(letter).status == "signed"
+
+
+def test_a_further_signatory_returns_it_over_http(office, client, joint):
+    letter = joint([office.other_head])
+    sign(letter, office.users["kadis"])
+    log_in(client, office.users["other_head"])
+    response = client.post(f"/surat-keluar/{letter.id}/kembalikan",
+                           data={"note": "Tanggal kegiatan belum disepakati"})
+    assert response.status_code == 302
+    letter = reload(letter)
+    assert letter.status == "returned" and letter.number
+    log_in(client, office.users["staf_a"])
+    page = client.get(f"/surat-keluar/{letter.id}").get_data(as_text=True)
+    assert "Tanggal kegiatan belum disepakati" in page and 'id="return-note"' in page
