@@ -418,6 +418,20 @@ def issue_number(letter: OutgoingLetter, today: dt.date):
     return issued
 
 
+def _predicted_number(letter: OutgoingLetter, today: dt.date) -> str:
+    """The number the letter's series would issue next (nothing is taken), or "" when it
+    cannot be told now (the error is then reported, under the lock, by ``issue_number``)."""
+    from eoffice.numbering import PatternError
+    from eoffice.series.services import SeriesError, preview, series_for
+
+    try:
+        series = series_for(f"outgoing:{letter.letter_type}", letter.signer_position.unit,
+                            letter.classification)
+        return preview(series, today, _number_fields(letter))
+    except (SeriesError, PatternError):
+        return ""
+
+
 def _number_fields(letter: OutgoingLetter) -> dict[str, str]:
     from eoffice.series.services import opd_of
 
@@ -518,7 +532,18 @@ def sign(letter: OutgoingLetter, *, actor, passphrase: str) -> None:
 
     A letter with further signatories (``outgoing.signatories``) is ``signing`` after
     this first signature, and each further signatory's ``sign`` adds theirs in turn. A
-    letter a further signatory returned keeps the number it was given: it is reused."""
+    letter a further signatory returned keeps the number it was given: it is reused.
+
+    **Reserve late, outside the lock.** The PDF is rendered and signed (a KDF, perhaps a
+    timestamp authority or a remote service) *before* the write lock is taken, with the
+    number the series would issue next (``series.services.preview``). Then one short
+    transaction locks the letter and takes the number: when it is the one predicted
+    (always, unless another letter of the same series was numbered meanwhile) the signed
+    PDF is stored as it is; otherwise it is rendered and signed again with the number
+    taken, under the lock, as before. Numbers stay gap-free and unique (the counter is
+    only ever moved inside the storing transaction), a refusal still takes no number, and
+    on SQLite the database's write lock is not held while a PDF is rendered or a signing
+    service is called, except in that contended case."""
     from eoffice.letters.services import today_local
     from eoffice.outgoing import signatories
 
@@ -537,23 +562,33 @@ def sign(letter: OutgoingLetter, *, actor, passphrase: str) -> None:
         raise OutgoingError({"passphrase": str(_l(
             "Too many wrong passphrases: signing is locked for a while."))})
     backend = _signing_backend(letter, actor)
+    today = today_local()
+    token = secrets.token_hex(20)  # 160 bits; hex survives line breaks in PDF text
+    capacity = signing_capacity(letter, actor)
+    signatory = signatory_block(letter.signer_position, capacity)
+    further = signatories.planned_blocks(letter)
+
+    def signed_with(number: str) -> bytes:
+        pdf = render_letter_pdf(letter, number=number, date=today, signatory=signatory,
+                                verify_url=verification_url(token), co_signatories=further)
+        return _signed_pdf(letter, pdf, backend, actor=actor, passphrase=passphrase,
+                           number=number)
+
+    # Outside the write lock: rendered and signed with the number predicted.
+    predicted = letter.number or _predicted_number(letter, today)
+    pdf = signed_with(predicted) if predicted else None
+    # The short transaction: the letter locked, the number taken, the PDF stored.
     letter = _lock_letter(letter.id)
     if letter.status != "approved":  # someone else acted while we waited for the lock
         raise OutgoingError({"passphrase": str(_l("The letter changed meanwhile; reload."))})
-    today = today_local()
     if letter.number:  # numbered once already; a further signatory returned it
         number, series, seq, year = (letter.number, letter.number_series, letter.number_seq,
                                      letter.number_year)
     else:
         taken = issue_number(letter, today)
         number, series, seq, year = taken.number, taken.key, taken.seq, today.year
-    token = secrets.token_hex(20)  # 160 bits; hex survives line breaks in PDF text
-    capacity = signing_capacity(letter, actor)
-    signatory = signatory_block(letter.signer_position, capacity)
-    further = signatories.planned_blocks(letter)
-    pdf = render_letter_pdf(letter, number=number, date=today, signatory=signatory,
-                            verify_url=verification_url(token), co_signatories=further)
-    pdf = _signed_pdf(letter, pdf, backend, actor=actor, passphrase=passphrase, number=number)
+    if pdf is None or number != predicted:  # another letter of the series was numbered
+        pdf = signed_with(number)
     stored = files.store(files.check_upload(f"{number}.pdf", pdf, allowed=("pdf",)))
     letter.number, letter.number_series, letter.number_year, letter.number_seq = (
         number, series, year, seq)

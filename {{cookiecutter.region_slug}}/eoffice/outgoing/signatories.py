@@ -131,7 +131,9 @@ def start(letter: OutgoingLetter, blocks: list[dict]) -> None:
 def co_sign(letter: OutgoingLetter, *, actor, passphrase: str) -> None:
     """The due further signatory adds their PAdES signature to the stored PDF as an
     incremental update. Refusals (wrong passphrase, no valid certificate) change nothing
-    but the refusal's audit event, as for the first signature."""
+    but the refusal's audit event, as for the first signature. The signature is made
+    before the write lock is taken; the short transaction then checks that the PDF
+    signed is still the stored one (nobody signed meanwhile) and stores the result."""
     from eoffice.auth.services import is_locked
     from eoffice.outgoing import services
 
@@ -155,14 +157,14 @@ def co_sign(letter: OutgoingLetter, *, actor, passphrase: str) -> None:
         raise services.OutgoingError({"passphrase": str(_l(
             "Too many wrong passphrases: signing is locked for a while."))})
     backend = services._signing_backend(letter, actor)
-    row_id = row.id
-    letter = services._lock_letter(letter.id)
-    row = due(letter)
-    if row is None or row.id != row_id:  # someone else acted while we waited for the lock
-        raise services.OutgoingError({"passphrase": str(_l(
-            "The letter changed meanwhile; reload."))})
+    row_id, signed_over = row.id, letter.pdf_sha256
     pdf = services._signed_pdf(letter, files.read(letter.pdf_file), backend, actor=actor,
                                passphrase=passphrase, number=letter.number)
+    letter = services._lock_letter(letter.id)
+    row = due(letter)
+    if row is None or row.id != row_id or letter.pdf_sha256 != signed_over:
+        raise services.OutgoingError({"passphrase": str(_l(  # someone acted meanwhile
+            "The letter changed meanwhile; reload."))})
     digest = hashlib.sha256(pdf).hexdigest()
     letter.pdf_file = files.store(files.check_upload(f"{letter.number}.pdf", pdf,
                                                      allowed=("pdf",)))

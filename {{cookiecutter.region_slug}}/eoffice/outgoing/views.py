@@ -283,6 +283,7 @@ def return_draft(letter_id: int):
 
 @bp.route("/<int:letter_id>/tandatangani", methods=["POST"])
 @permission_required("outgoing.view")
+@locks_itself  # the PDF is rendered and signed before the write lock (services.sign)
 def sign(letter_id: int):
     form = SignForm()
     if not form.validate_on_submit():
