@@ -123,3 +123,68 @@ def test_signed_letter_verifies_and_altered_copy_does_not(page, network, live_se
     with page.expect_navigation():
         page.locator("main form button").click()
     expect(page.locator("#signature-verdict")).to_have_attribute("data-verdict", "valid")
+
+
+def test_joint_letter_signed_by_two_officials_in_turn(page, network, live_server, login_as,
+                                                       user_full_name, tmp_path):
+    """Two signatories: the drafter lists the Kepala Dinas, then the Kabid Aptika; the
+    second sees the letter to sign only once the first has signed; the verification page
+    lists both signatures, valid."""
+    from eoffice.archive.models import Classification
+    from eoffice.demo import DEMO_SIGNING_PASSPHRASE
+    from eoffice.extensions import db
+    from eoffice.signing import verify
+
+    ids = _positions(live_server)
+    code = live_server.run(lambda: db.session.scalar(
+        sa.select(Classification.id).where(Classification.code == "000.1")))
+    _switch(page, login_as, "pegawai")
+    page.goto("/surat-keluar/baru")
+    page.select_option("select[name=letter_type]", "nota_dinas")
+    page.fill("input[name=subject]", "Nota bersama jadwal pemeliharaan server")
+    page.locator("input[name=classification_code]").press_sequentially("ketatausahaan")
+    page.locator("[role=option]", has_text="000.1 Ketatausahaan dan Kerumahtanggaan").click()
+    assert page.input_value("input[name=classification_id]") == str(code)
+    page.select_option("select[name=to_positions]", [str(ids["Sekretaris Dinas Kominfo"])])
+    page.locator(".eo-editor [contenteditable]").fill(
+        "Dengan hormat, jadwal pemeliharaan server ditetapkan bersama.")
+    page.select_option("select[name=signer_position_id]",
+                       str(ids["Kepala Dinas Komunikasi dan Informatika"]))
+    page.select_option("select[name=co_signer_1]",
+                       str(ids["Kepala Bidang Aplikasi Informatika"]))
+    with page.expect_navigation():
+        page.locator("main form button[type=submit]").first.click()
+    letter_url = page.url
+    assert re.search(r"/surat-keluar/\d+$", letter_url), letter_url
+    expect(page.locator("#signatories li")).to_have_count(2)
+    with page.expect_navigation():
+        page.locator("form[action$='/ajukan'] button").click()
+
+    # The second signatory's turn has not come yet.
+    _switch(page, login_as, "admin")
+    page.goto(letter_url)
+    expect(page.locator("#sign-card")).to_have_count(0)
+
+    for username in ("pimpinan", "admin"):
+        _switch(page, login_as, username)
+        page.goto(letter_url)
+        page.fill("#sign-card input[name=passphrase]", DEMO_SIGNING_PASSPHRASE)
+        with page.expect_navigation():
+            page.locator("form[action$='/tandatangani'] button").click()
+        expect(page.locator(".alert-success")).to_be_visible()
+    expect(page.locator("#signatories li[data-state=signed]")).to_have_count(2)
+
+    pdf = page.request.get(letter_url + "/surat.pdf").body()
+    report = live_server.run(lambda: verify.check_pdf(pdf))
+    assert report.verdict == verify.VALID and len(report.signatures) == 2, report
+    if shutil.which("pdfsig"):
+        path = tmp_path / "bersama.pdf"
+        path.write_bytes(pdf)
+        out = subprocess.run(["pdfsig", str(path)], capture_output=True, text=True).stdout
+        assert out.count("Signature Validation: Signature is Valid.") == 2, out
+    verify_href = page.locator("a[href*='/verifikasi/']").first.get_attribute("href")
+    page.context.clear_cookies()
+    page.goto(verify_href)
+    expect(page.locator("#signature-verdict")).to_have_attribute("data-verdict", "valid")
+    expect(page.locator("#signature-1")).to_contain_text(user_full_name("pimpinan"))
+    expect(page.locator("#signature-2")).to_contain_text(user_full_name("admin"))
