@@ -12,12 +12,14 @@ How it stays correct:
 - **The data generation.** One row (``page_generation``) holds a random token that
   every committed write transaction replaces, in the same transaction: the engine notes
   every INSERT/UPDATE/DELETE (and DDL) a connection runs, and its commit writes a new
-  token as its last statement (``_bump``), whoever wrote (a view, the CLI, a restore). A page is kept under the token read before it was built, and served
-  only while the database still has that token: any letter, disposition, read receipt,
+  token as its last statement (``_bump``), whoever wrote (a view, the CLI, a restore).
+  A page is kept under the token read before it was built, and served only while the
+  database still has that token: any letter, disposition, read receipt,
   grant, user or setting written anywhere (another worker, another server) makes every
   cached page unreachable at once. The token is random rather than a counter, so that a
   restored backup never brings back a value that meant other data. Writes that cannot
-  change a page (the session's idle clock, the token itself) are left out: ``QUIET_TABLES``.
+  change a page are left out: the token itself (``QUIET_TABLES``) and statements run with
+  ``QUIET_OPTION`` (the session's idle clock).
 - **The same session.** The key holds the session's whole content (user, CSRF secret,
   language, acting position ...), the URL with its query, the host, the language and
   the local date: one user's page is never shown to another, nor to the same user in

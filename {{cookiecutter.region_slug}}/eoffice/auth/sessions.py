@@ -162,17 +162,21 @@ def end_all(user: User, reason: str, *, keep: UserSession | None = None) -> int:
 def _touch(record: UserSession) -> None:
     """Move the idle clock, at most once a minute (or a tenth of the idle limit).
 
-    A read (GET) commits at once in its own short write transaction; a write request
-    carries it in its own transaction, which holds the write lock already.
+    A read (GET) commits at once in its own short write transaction, and so does a
+    request whose view takes the write lock itself later (``numbering.locks_itself``);
+    another write request carries it in its own transaction, which holds the write lock
+    already.
     """
-    from eoffice.numbering import begin_write
+    from flask import current_app
+
+    from eoffice.numbering import begin_write, request_locks_itself
 
     now = utcnow()
     idle, _lifetime = _limits()
     if now - record.last_seen_at < min(TOUCH_EVERY, idle / 10):
         return
     record_id = record.id
-    safe = request.method in ("GET", "HEAD", "OPTIONS")
+    safe = request.method in ("GET", "HEAD", "OPTIONS") or request_locks_itself(current_app)
     if safe:
         begin_write()
     # The idle clock changes no page: the page cache's token stays (eoffice/pagecache.py).

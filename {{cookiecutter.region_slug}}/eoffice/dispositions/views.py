@@ -9,8 +9,8 @@ from eoffice.dispositions import bp, services
 from eoffice.dispositions.forms import DispositionForm, InstructionForm, ReportForm, ReturnForm
 from eoffice.dispositions.models import DispositionInstruction, DispositionRecipient
 from eoffice.extensions import db
-from eoffice.pagecache import cached_page
 from eoffice.letters.services import today_local, visible_letter
+from eoffice.pagecache import cached_page
 from eoffice.security import can_view_letter, holds, permission_required
 
 QUEUES = ("open", "overdue", "done", "sent")

@@ -11,7 +11,6 @@ from flask_login import current_user
 from eoffice import files, paging
 from eoffice.dispositions import services as disposition_services
 from eoffice.extensions import db
-from eoffice.pagecache import cached_page
 from eoffice.letters import bp, services
 from eoffice.letters.forms import (
     AgendaForm,
@@ -22,6 +21,7 @@ from eoffice.letters.forms import (
 )
 from eoffice.letters.models import IncomingLetter, LetterAttachment
 from eoffice.org.services import position_choices
+from eoffice.pagecache import cached_page
 from eoffice.pdf import pdf_response, render_pdf
 from eoffice.search.text import parse
 from eoffice.security import held_positions, permission_required, positions_below

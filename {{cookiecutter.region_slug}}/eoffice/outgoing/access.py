@@ -1,7 +1,8 @@
 """Who may see an outgoing letter: the rule, stated once, as access grants.
 
 A draft (until signed) is seen only by its drafter, the holders of the positions in
-its paraf chain and the holder of the signing position. Once signed, the clerks
+its paraf chain and the holders of the signing positions (the first signatory and, on a
+letter signed by several officials, the further ones). Once signed, the clerks
 (pencatat) of the drafter's office see B and T letters too, to send them and keep
 the expedition book; R and SR letters stay with the drafter, the chain and the
 signatory. A system API token (scope outgoing:read) sees signed B and T letters.
@@ -22,7 +23,7 @@ import sqlalchemy as sa
 from eoffice import access
 from eoffice.letters.models import RESTRICTED_LEVELS
 from eoffice.org.models import Position, Unit, UnitPath
-from eoffice.outgoing.models import ApprovalStep, OutgoingLetter
+from eoffice.outgoing.models import ApprovalStep, OutgoingLetter, OutgoingSignatory
 
 OBJECT_TYPE = 2
 OFFICE_KINDS = ("opd", "pemda")
@@ -72,6 +73,7 @@ class OutgoingLetterAccess(access.AccessRule):
         key = access.epoch_seconds(letter.updated_at)
         mine = [] if scope is None else [scope(letter.id)]
         steps = [] if scope is None else [scope(ApprovalStep.letter_id)]
+        signers = [] if scope is None else [scope(OutgoingSignatory.letter_id)]
         issued_open = [letter.status.in_(ISSUED), letter.security.not_in(RESTRICTED_LEVELS)]
         return sa.union(
             sa.select(*access.grant(access.USER, letter.drafter_id, key, letter.id))
@@ -80,6 +82,9 @@ class OutgoingLetterAccess(access.AccessRule):
             .where(*mine),
             sa.select(*access.grant(access.POSITION, ApprovalStep.position_id, key, letter.id))
             .join(ApprovalStep, ApprovalStep.letter_id == letter.id).where(*steps),
+            sa.select(*access.grant(access.POSITION, OutgoingSignatory.position_id, key,
+                                    letter.id))
+            .join(OutgoingSignatory, OutgoingSignatory.letter_id == letter.id).where(*signers),
             sa.select(*access.grant(access.OFFICE_CLERKS, UnitPath.ancestor_id, key, letter.id))
             .join(Position, Position.id == letter.drafter_position_id)
             .join(UnitPath, UnitPath.descendant_id == Position.unit_id)
@@ -95,6 +100,8 @@ class OutgoingLetterAccess(access.AccessRule):
         ids = {item.id for item, state in flushed.rows(OutgoingLetter)
                if flushed.changed(item, state)}
         ids |= {item.letter_id for item, state in flushed.rows(ApprovalStep)
+                if flushed.changed(item, state, "letter_id", "position_id")}
+        ids |= {item.letter_id for item, state in flushed.rows(OutgoingSignatory)
                 if flushed.changed(item, state, "letter_id", "position_id")}
         ids.discard(None)
         return ids

@@ -125,10 +125,22 @@ def signing_capacity(letter, actor=None) -> SigningCapacity:
 
     The signer is the actor when they hold or act for the signing position; an acting
     official signs as "Plt." or "Plh." of it."""
+    position = letter.signer_position
+    signer, acting = _who_signs(position, actor)
+    on_behalf = letter.on_behalf_position if letter.signing_as in ("an", "ub") else None
+    via = untuk_beliau(position, on_behalf) if on_behalf is not None and \
+        letter.signing_as == "ub" else None
+    return SigningCapacity(position=position, signer=signer, acting=acting,
+                           signing_as=letter.signing_as or "langsung", on_behalf=on_behalf,
+                           via=via)
+
+
+def _who_signs(position: Position, actor=None) -> tuple[object | None, str | None]:
+    """(the Staff record named under the block, "plt"/"plh" or None) for ``position``:
+    the actor when they act for it, else its holder, else today's acting official."""
     from eoffice.org.acting import acting_for
     from eoffice.security import acting_capacity, holds
 
-    position = letter.signer_position
     signer, acting = position.holder, None
     if actor is not None and holds(actor, position.id):
         acting = acting_capacity(actor, position.id)
@@ -138,9 +150,12 @@ def signing_capacity(letter, actor=None) -> SigningCapacity:
         assignment = acting_for(position.id)
         if assignment is not None:
             signer, acting = assignment.user.staff, assignment.kind
-    on_behalf = letter.on_behalf_position if letter.signing_as in ("an", "ub") else None
-    via = untuk_beliau(position, on_behalf) if on_behalf is not None and \
-        letter.signing_as == "ub" else None
-    return SigningCapacity(position=position, signer=signer, acting=acting,
-                           signing_as=letter.signing_as or "langsung", on_behalf=on_behalf,
-                           via=via)
+    return signer, acting
+
+
+def position_capacity(position: Position, actor=None) -> SigningCapacity:
+    """The capacity of a further signatory of a letter signed by several officials
+    (``outgoing.signatories``): always in their own name (a.n./u.b. belongs to the
+    letter's first signatory), as Plt./Plh. when an acting official signs."""
+    signer, acting = _who_signs(position, actor)
+    return SigningCapacity(position=position, signer=signer, acting=acting)

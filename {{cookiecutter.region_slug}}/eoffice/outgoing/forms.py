@@ -9,6 +9,7 @@ from eoffice.letters.forms import SECURITY_CHOICES, SPEED_CHOICES, optional_int
 from eoffice.outgoing.capacity import SIGNING_AS_LABELS
 
 CHAIN_SIZE = 4
+CO_SIGNERS = 3  # outgoing.signatories.MAX_FURTHER
 
 
 class DraftForm(Form):
@@ -35,6 +36,9 @@ class DraftForm(Form):
                                         coerce=optional_int,
                                         description=_l("For a.n. and u.b.: the position above "
                                                        "the signer that the letter speaks for."))
+    co_signer_1 = SelectField(_l("Second signatory"), choices=[], coerce=optional_int)
+    co_signer_2 = SelectField(_l("Third signatory"), choices=[], coerce=optional_int)
+    co_signer_3 = SelectField(_l("Fourth signatory"), choices=[], coerce=optional_int)
     verifier_1 = SelectField(_l("Verifier 1 (paraf)"), choices=[], coerce=optional_int)
     verifier_2 = SelectField(_l("Verifier 2"), choices=[], coerce=optional_int)
     verifier_3 = SelectField(_l("Verifier 3"), choices=[], coerce=optional_int)
@@ -52,6 +56,11 @@ class DraftForm(Form):
     files = MultipleFileField(_l("Attachments (PDF, JPG, PNG)"))
     revision_note = StringField(_l("What changed (for the reviewers)"),
                                 validators=[Optional(), Length(max=500)])
+
+    def co_signers(self) -> list[int]:
+        """The further signatories, in order (blank choices skipped)."""
+        return [v for v in (getattr(self, f"co_signer_{i}").data
+                            for i in range(1, CO_SIGNERS + 1)) if v]
 
     def chain(self) -> list[int]:
         return [v for v in (getattr(self, f"verifier_{i}").data

@@ -23,9 +23,11 @@ if TYPE_CHECKING:
 # surat tugas (assignment), surat edaran (circular)
 LETTER_TYPES = ("biasa", "nota_dinas", "undangan", "tugas", "edaran")
 # draft -> in_review (paraf chain) -> approved (waiting for the signature) -> signed -> sent;
-# returned: sent back to the drafter; cancelled: a signed letter cancelled or replaced by a
-# correction (its number stays used).
-STATUSES = ("draft", "in_review", "returned", "approved", "signed", "sent", "cancelled")
+# signing: numbered and signed by the first signatory, waiting for the further ones
+# (``OutgoingSignatory``); returned: sent back to the drafter; cancelled: a signed letter
+# cancelled or replaced by a correction (its number stays used).
+STATUSES = ("draft", "in_review", "returned", "approved", "signing", "signed", "sent",
+            "cancelled")
 DISPATCH_METHODS = ("pos", "kurir", "email", "langsung")
 
 
@@ -103,10 +105,12 @@ class OutgoingLetter(TimestampMixin, db.Model):
         back_populates="letter", cascade="all, delete-orphan", order_by="DraftRevision.number")
     attachments: Mapped[list[OutgoingAttachment]] = relationship(
         back_populates="letter", cascade="all, delete-orphan", order_by="OutgoingAttachment.id")
+    co_signatories: Mapped[list[OutgoingSignatory]] = relationship(
+        back_populates="letter", cascade="all, delete-orphan", order_by="OutgoingSignatory.order")
 
     @property
     def is_frozen(self) -> bool:
-        return self.status in ("signed", "sent", "cancelled")
+        return self.status in ("signing", "signed", "sent", "cancelled")
 
     @property
     def to_recipients(self) -> list[OutgoingRecipient]:
@@ -177,6 +181,39 @@ class ApprovalStep(db.Model):
     note: Mapped[str | None] = mapped_column(sa.Text)
 
     letter: Mapped[OutgoingLetter] = relationship(back_populates="steps")
+    position: Mapped[Position] = relationship()
+
+
+class OutgoingSignatory(db.Model):
+    """A further signatory of a letter signed by several officials (a joint letter, two
+    heads), in order after the first one, the letter's ``signer_position``.
+
+    The first signatory's signature numbers the letter and renders the final PDF with
+    every signature block; each further signatory then adds their own PAdES signature as
+    an incremental update, in ``order``. ``status``: ``waiting`` (an earlier signature is
+    still missing), ``due`` (their turn: their "to sign" queue reads it), ``signed``.
+    ``block`` is their signature block as printed in the PDF (name, NIP, position and the
+    ``staff_id`` of the person named), so that only that person can sign it."""
+
+    __tablename__ = "outgoing_signatories"
+    __table_args__ = (
+        sa.UniqueConstraint("letter_id", "order"),
+        # A signatory's "to sign" queue: the rows of a position whose turn it is.
+        sa.Index("ix_outgoing_signatories_queue", "position_id", "status"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    letter_id: Mapped[int] = mapped_column(sa.ForeignKey("outgoing_letters.id",
+                                                         ondelete="CASCADE"), index=True)
+    order: Mapped[int]  # 1, 2, ...: the letter's signer_position signs first (0)
+    position_id: Mapped[int] = mapped_column(sa.ForeignKey("positions.id"))
+    status: Mapped[str] = mapped_column(sa.String(10), default="waiting")
+    block: Mapped[dict] = mapped_column(sa.JSON, default=dict)
+    signed_at: Mapped[dt.datetime | None]
+    signed_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    pdf_sha256: Mapped[str | None] = mapped_column(sa.String(64))  # the PDF after signing
+
+    letter: Mapped[OutgoingLetter] = relationship(back_populates="co_signatories")
     position: Mapped[Position] = relationship()
 
 

@@ -33,6 +33,7 @@ from eoffice.outgoing.models import (
     OutgoingAttachment,
     OutgoingLetter,
     OutgoingRecipient,
+    OutgoingSignatory,
 )
 from eoffice.security import (
     acting_capacity,
@@ -99,6 +100,8 @@ class DraftInput:
     closes_recipient_id: int | None = None
     signing_as: str = "langsung"  # langsung | an | ub (outgoing.capacity)
     on_behalf_position_id: int | None = None
+    # further signatories after signer_position_id, in order (outgoing.signatories)
+    co_signers: list[int] = field(default_factory=list)
 
 
 def _check_details(layout: str, details: dict, errors: dict[str, str]) -> dict:
@@ -181,7 +184,8 @@ def check_draft(data: DraftInput, actor, current_type: str | None = None,
         if peer_ids - set(db.session.scalars(sa.select(Peer.id).where(
                 Peer.id.in_(peer_ids), Peer.active.is_(True)))):
             errors["external"] = str(_l("A peer region does not exist or is inactive."))
-    wanted = set(data.to_positions) | set(data.cc_positions) | set(data.chain)
+    wanted = set(data.to_positions) | set(data.cc_positions) | set(data.chain) | \
+        set(data.co_signers)
     if data.signer_position_id:
         wanted.add(data.signer_position_id)
     if data.on_behalf_position_id:
@@ -213,6 +217,10 @@ def check_draft(data: DraftInput, actor, current_type: str | None = None,
         errors["chain"] = str(_l("The signatory signs after the chain; do not add them as a "
                                  "verifier."))
     mine = user_position(actor)
+    from eoffice.outgoing import signatories
+
+    signatories.check(data.signer_position_id, data.co_signers, data.chain, positions,
+                      mine.id if mine is not None else None, errors)
     if mine is not None and not current_app.config["ALLOW_SELF_APPROVAL"]:
         if mine.id in data.chain:
             errors["chain"] = str(_l("You cannot verify your own draft."))
@@ -251,6 +259,9 @@ def _apply(letter: OutgoingLetter, data: DraftInput, details: dict, uploads, act
             letter.steps.append(ApprovalStep(order=i, position_id=position_id))
     del letter.steps[len(data.chain):]
     letter.current_step = 0
+    from eoffice.outgoing import signatories
+
+    signatories.apply(letter, data.co_signers)
     for upload in uploads:
         letter.attachments.append(OutgoingAttachment(file=files.store(upload),
                                                      filename=upload.filename))
@@ -346,9 +357,24 @@ def approve(letter: OutgoingLetter, *, actor, note: str = "") -> None:
 
 
 def return_draft(letter: OutgoingLetter, *, actor, note: str) -> None:
-    """A verifier (in turn) or the signatory sends the draft back to the drafter."""
+    """A verifier (in turn) or the signatory sends the draft back to the drafter; so does
+    a further signatory in turn, which sets the earlier signatures aside
+    (``signatories.refuse``: the number stays with the letter)."""
+    from eoffice.outgoing import signatories
+
     if not (note or "").strip():
         raise OutgoingError({"note": str(_l("Say what must change."))})
+    if letter.status == "signing":
+        if not signatories.is_due(letter, actor):
+            raise OutgoingError({"note": str(_l("You cannot return this draft now."))})
+        letter = _lock_letter(letter.id)
+        if not signatories.is_due(letter, actor):
+            raise OutgoingError({"note": str(_l("The letter changed meanwhile; reload."))})
+        where = signatories.refuse(letter, actor=actor, note=note)
+        letter.status = "returned"
+        audit.record("outgoing.returned", letter, actor=actor,
+                     data={"position": where, "note": note.strip()})
+        return
     step = current_step(letter)
     if step is not None and is_current_verifier(letter, actor):
         step.status, step.acted_at, step.acted_by_id, step.note = (
@@ -398,6 +424,20 @@ def issue_number(letter: OutgoingLetter, today: dt.date):
     return issued
 
 
+def _predicted_number(letter: OutgoingLetter, today: dt.date) -> str:
+    """The number the letter's series would issue next (nothing is taken), or "" when it
+    cannot be told now (the error is then reported, under the lock, by ``issue_number``)."""
+    from eoffice.numbering import PatternError
+    from eoffice.series.services import SeriesError, preview, series_for
+
+    try:
+        series = series_for(f"outgoing:{letter.letter_type}", letter.signer_position.unit,
+                            letter.classification)
+        return preview(series, today, _number_fields(letter))
+    except (SeriesError, PatternError):
+        return ""
+
+
 def _number_fields(letter: OutgoingLetter) -> dict[str, str]:
     from eoffice.series.services import opd_of
 
@@ -439,7 +479,7 @@ def verification_url(token: str) -> str:
 
 def render_letter_pdf(letter: OutgoingLetter, *, date: dt.date, signatory: dict,
                       number: str | None = None, verify_url: str | None = None,
-                      draft: bool = False) -> bytes:
+                      draft: bool = False, co_signatories: list[dict] | None = None) -> bytes:
     """The letter as a PDF. ``draft=True`` is the preview before signing: watermarked
     "KONSEP - BELUM DITANDATANGANI" on every page, without a number, QR code,
     verification address or e-signature sentence, so that it cannot pass for the
@@ -463,6 +503,7 @@ def render_letter_pdf(letter: OutgoingLetter, *, date: dt.date, signatory: dict,
                       date=date, signatory=signatory, verify_url=verify_url,
                       qr_uri=qr_data_uri(verify_url) if verify_url else None, draft=draft,
                       assigned=assigned, type_label=naskah.label(letter.letter_type),
+                      co_signatories=co_signatories or [],
                       kop_unit=letter.signer_position.unit.name
                       if letter.signer_position.unit and layout != "edaran" else None)
 
@@ -496,8 +537,28 @@ def sign(letter: OutgoingLetter, *, actor, passphrase: str) -> None:
     is issued, the final PDF is rendered, signed (PAdES, by the region's signing backend,
     ``eoffice.signing``) and stored with its SHA-256 and token. A refused signature (wrong
     passphrase, no valid certificate, the service down) leaves the letter approved and
-    takes no number: everything is rolled back, only the refusal is recorded."""
+    takes no number: everything is rolled back, only the refusal is recorded.
+
+    A letter with further signatories (``outgoing.signatories``) is ``signing`` after
+    this first signature, and each further signatory's ``sign`` adds theirs in turn. A
+    letter a further signatory returned keeps the number it was given: it is reused.
+
+    **Reserve late, outside the lock.** The PDF is rendered and signed (a KDF, perhaps a
+    timestamp authority or a remote service) *before* the write lock is taken, with the
+    number the series would issue next (``series.services.preview``). Then one short
+    transaction locks the letter and takes the number: when it is the one predicted
+    (always, unless another letter of the same series was numbered meanwhile) the signed
+    PDF is stored as it is; otherwise it is rendered and signed again with the number
+    taken, under the lock, as before. Numbers stay gap-free and unique (the counter is
+    only ever moved inside the storing transaction), a refusal still takes no number, and
+    on SQLite the database's write lock is not held while a PDF is rendered or a signing
+    service is called, except in that contended case."""
     from eoffice.letters.services import today_local
+    from eoffice.outgoing import signatories
+
+    if letter.status == "signing":
+        signatories.co_sign(letter, actor=actor, passphrase=passphrase)
+        return
 
     if letter.status != "approved" or not is_signatory(letter, actor):
         raise OutgoingError({"passphrase": str(_l("This letter is not waiting for your "
@@ -516,28 +577,54 @@ def sign(letter: OutgoingLetter, *, actor, passphrase: str) -> None:
         raise OutgoingError({"passphrase": str(_l(
             "Too many wrong passphrases: signing is locked for a while."))})
     backend = _signing_backend(letter, actor)
-    letter = _lock_letter(letter.id)
-    if letter.status != "approved":  # someone else acted while we waited for the lock
-        raise OutgoingError({"passphrase": str(_l("The letter changed meanwhile; reload."))})
     today = today_local()
-    issued = issue_number(letter, today)
-    number, series, seq = issued.number, issued.key, issued.seq
     token = secrets.token_hex(20)  # 160 bits; hex survives line breaks in PDF text
     capacity = signing_capacity(letter, actor)
     signatory = signatory_block(letter.signer_position, capacity)
-    pdf = render_letter_pdf(letter, number=number, date=today, signatory=signatory,
-                            verify_url=verification_url(token))
-    pdf = _signed_pdf(letter, pdf, backend, actor=actor, passphrase=passphrase, number=number)
+    further = signatories.planned_blocks(letter)
+
+    def signed_with(number: str) -> bytes:
+        pdf = render_letter_pdf(letter, number=number, date=today, signatory=signatory,
+                                verify_url=verification_url(token), co_signatories=further)
+        return _signed_pdf(letter, pdf, backend, actor=actor, passphrase=passphrase,
+                           number=number)
+
+    # Outside the write lock: rendered and signed with the number predicted.
+    predicted = letter.number or _predicted_number(letter, today)
+    pdf = signed_with(predicted) if predicted else None
+    # The short transaction: the letter locked, the number taken, the PDF stored.
+    letter = _lock_letter(letter.id)
+    if letter.status != "approved":  # someone else acted while we waited for the lock
+        raise OutgoingError({"passphrase": str(_l("The letter changed meanwhile; reload."))})
+    if letter.number:  # numbered once already; a further signatory returned it
+        number, series, seq, year = (letter.number, letter.number_series, letter.number_seq,
+                                     letter.number_year)
+    else:
+        taken = issue_number(letter, today)
+        number, series, seq, year = taken.number, taken.key, taken.seq, today.year
+    if pdf is None or number != predicted:  # another letter of the series was numbered
+        pdf = signed_with(number)
     stored = files.store(files.check_upload(f"{number}.pdf", pdf, allowed=("pdf",)))
     letter.number, letter.number_series, letter.number_year, letter.number_seq = (
-        number, series, today.year, seq)
+        number, series, year, seq)
     letter.signed_at, letter.signed_date, letter.signed_by_id = utcnow(), today, actor.id
     letter.signatory, letter.verify_token = signatory, token
     letter.pdf_file, letter.pdf_sha256 = stored, hashlib.sha256(pdf).hexdigest()
+    data = {"number": number, "sha256": letter.pdf_sha256, **capacity.audit_data()}
+    if further:
+        data |= {"order": 1, "of": len(further) + 1}
+    audit.record("outgoing.signed", letter, actor=actor, data=data)
+    if further:
+        signatories.start(letter, further)
+        return
     letter.status = "signed"
-    audit.record("outgoing.signed", letter, actor=actor,
-                 data={"number": number, "sha256": letter.pdf_sha256,
-                       **capacity.audit_data()})
+    issued(letter, actor=actor)
+
+
+def issued(letter: OutgoingLetter, *, actor) -> None:
+    """What follows the letter's last signature: the letter it corrects is cancelled,
+    and peer regions' deliveries are queued."""
+    number = letter.number
     if letter.replaces_id:
         old = db.session.get(OutgoingLetter, letter.replaces_id)
         old.status = "cancelled"
@@ -776,8 +863,15 @@ def _queue_condition(user, queue: str) -> list[sa.ColumnElement]:
             ApprovalStep.letter_id == OutgoingLetter.id, ApprovalStep.position_id.in_(held),
             ApprovalStep.order == OutgoingLetter.current_step)]
     if queue == "to_sign":
-        return [OutgoingLetter.status == "approved",
-                OutgoingLetter.signer_position_id.in_(held)]
+        # The first signature (the letter's signer position), or a further signatory's
+        # turn (their due row, read from its (position, status) index).
+        further = aliased(OutgoingSignatory)
+        return [sa.or_(
+            sa.and_(OutgoingLetter.status == "approved",
+                    OutgoingLetter.signer_position_id.in_(held)),
+            sa.and_(OutgoingLetter.status == "signing", OutgoingLetter.id.in_(
+                sa.select(further.letter_id).where(further.position_id.in_(held),
+                                                   further.status == "due"))))]
     if queue == "to_send":  # what can_send allows, as SQL
         # Read from (drafter, status) and (status, drafter position): the positions of
         # the clerk's office are listed here (a few dozen), not joined.
@@ -905,7 +999,10 @@ def stored_pdf_report(letter: OutgoingLetter):
         current_app.logger.warning("stored PDF of outgoing letter %s cannot be read", letter.id)
         return verify.Report(verify.UNREADABLE, letter.pdf_sha256 or "", message=str(_l(
             "The stored PDF of this letter cannot be read; tell the administrator.")))
-    return verify.check_pdf(data, moment=letter.signed_at)
+    # as of the last signature: a further signatory's certificate may be newer than the
+    # first signature
+    moments = [letter.signed_at, *(r.signed_at for r in letter.co_signatories)]
+    return verify.check_pdf(data, moment=max((m for m in moments if m), default=None))
 
 
 def by_token(token: str) -> OutgoingLetter | None:

@@ -11,19 +11,26 @@ from flask_login import current_user
 from eoffice import files, paging
 from eoffice.exchange import services as exchange_services
 from eoffice.extensions import db
-from eoffice.pagecache import cached_page
 from eoffice.inputs import bounded_int, int_arg
 from eoffice.letters.services import today_local
 from eoffice.naskah import services as naskah_services
 from eoffice.numbering import locks_itself
 from eoffice.org.services import position_choices
-from eoffice.outgoing import bp, services, verify_bp
-from eoffice.outgoing.forms import CHAIN_SIZE, DraftForm, ExpeditionForm, NoteForm, SignForm
+from eoffice.outgoing import bp, services, signatories, verify_bp
+from eoffice.outgoing.forms import (
+    CHAIN_SIZE,
+    CO_SIGNERS,
+    DraftForm,
+    ExpeditionForm,
+    NoteForm,
+    SignForm,
+)
 from eoffice.outgoing.models import (
     DISPATCH_METHODS,
     OutgoingAttachment,
     OutgoingLetter,
 )
+from eoffice.pagecache import cached_page
 from eoffice.pdf import pdf_response, render_pdf
 from eoffice.security import (
     can_view_letter,
@@ -89,6 +96,8 @@ def _draft_form(letter: OutgoingLetter | None = None) -> DraftForm:
     form.peer_to.choices = exchange_services.peer_choices()
     for i in range(1, CHAIN_SIZE + 1):
         getattr(form, f"verifier_{i}").choices = [("", "-")] + choices
+    for i in range(1, CO_SIGNERS + 1):
+        getattr(form, f"co_signer_{i}").choices = [("", "-")] + choices
     if letter is not None and request.method == "GET":
         form.to_positions.data = [r.position_id for r in letter.recipients
                                   if r.is_internal and r.kind == "to"]
@@ -99,6 +108,8 @@ def _draft_form(letter: OutgoingLetter | None = None) -> DraftForm:
         form.peer_to.data = [r.peer_id for r in letter.recipients if r.peer_id]
         for step in letter.steps[:CHAIN_SIZE]:
             getattr(form, f"verifier_{step.order + 1}").data = step.position_id
+        for row in letter.co_signatories[:CO_SIGNERS]:
+            getattr(form, f"co_signer_{row.order}").data = row.position_id
         details = letter.details or {}
         for key in DETAIL_FIELDS:
             value = details.get(key)
@@ -134,13 +145,15 @@ def _draft_input(form: DraftForm, errors: dict) -> services.DraftInput:
         external=_parse_external(form.external_to.data, "to")
         + _parse_external(form.external_cc.data, "cc")
         + exchange_services.peer_recipients(form.peer_to.data),
-        chain=form.chain(), signing_as=form.signing_as.data or "langsung",
+        chain=form.chain(), co_signers=form.co_signers(),
+        signing_as=form.signing_as.data or "langsung",
         on_behalf_position_id=form.on_behalf_position_id.data,
         uploads=[(f.filename or "", f.read()) for f in form.files.data or [] if f])
 
 
 def _show_errors(form: DraftForm, errors: dict) -> None:
-    mapping = {"chain": "verifier_1", "external": "external_to", "dispatch": "subject"}
+    mapping = {"chain": "verifier_1", "external": "external_to", "dispatch": "subject",
+               "co_signers": "co_signer_1"}
     for name, message in errors.items():
         field = getattr(form, mapping.get(name, name), None) or form.subject
         field.errors = [*field.errors, message]
@@ -229,6 +242,8 @@ def detail(letter_id: int):
         can_edit=services.can_edit(letter, current_user),
         is_verifier=services.is_current_verifier(letter, current_user),
         is_signatory=services.is_signatory(letter, current_user),
+        can_sign=(letter.status == "approved" and services.is_signatory(letter, current_user))
+        or signatories.is_due(letter, current_user),
         can_send=services.can_send(letter, current_user), note_form=NoteForm(),
         sign_form=SignForm(), methods=DISPATCH_METHODS, today=today_local(),
         step=services.current_step(letter), type_label=naskah_services.label(letter.letter_type),
@@ -278,6 +293,7 @@ def return_draft(letter_id: int):
 
 @bp.route("/<int:letter_id>/tandatangani", methods=["POST"])
 @permission_required("outgoing.view")
+@locks_itself  # the PDF is rendered and signed before the write lock (services.sign)
 def sign(letter_id: int):
     form = SignForm()
     if not form.validate_on_submit():
@@ -334,7 +350,7 @@ def preview(letter_id: int):
         letter, date=today_local(),
         signatory=services.signatory_block(letter.signer_position,
                                            services.signing_capacity(letter, current_user)),
-        draft=True)
+        draft=True, co_signatories=signatories.planned_blocks(letter))
     return pdf_response(data, f"pratinjau-{letter.id}.pdf")
 
 

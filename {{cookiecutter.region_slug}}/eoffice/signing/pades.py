@@ -47,6 +47,20 @@ def run_coroutine(make_coroutine):
         return pool.submit(lambda: asyncio.run(make_coroutine())).result()
 
 
+def free_field_name(writer) -> str:
+    """``TTE`` for the first signature, ``TTE-2``, ``TTE-3``, ... for the further ones of
+    a letter signed by several officials (each signature needs a field of its own)."""
+    from pyhanko.sign.fields import enumerate_sig_fields
+
+    taken = {name for name, _value, _ref in enumerate_sig_fields(writer)}
+    if FIELD_NAME not in taken:
+        return FIELD_NAME
+    n = 2
+    while f"{FIELD_NAME}-{n}" in taken:
+        n += 1
+    return f"{FIELD_NAME}-{n}"
+
+
 def _asn1_certificate(certificate: x509.Certificate) -> asn1_x509.Certificate:
     return asn1_x509.Certificate.load(certificate.public_bytes(serialization.Encoding.DER))
 
@@ -67,11 +81,11 @@ def sign(pdf: bytes, *, key, certificate: x509.Certificate, chain: list[x509.Cer
         signing_cert=_asn1_certificate(certificate), signing_key=signing_key,
         cert_registry=SimpleCertificateStore.from_certs(
             [_asn1_certificate(c) for c in chain]))
+    writer = IncrementalPdfFileWriter(io.BytesIO(pdf))
     metadata = signers.PdfSignatureMetadata(
-        field_name=FIELD_NAME, subfilter=SigSeedSubFilter.PADES, md_algorithm="sha256",
+        field_name=free_field_name(writer), subfilter=SigSeedSubFilter.PADES, md_algorithm="sha256",
         reason=reason or None, location=location or None)
     timestamper = HTTPTimeStamper(tsa_url, timeout=tsa_timeout) if tsa_url else None
-    writer = IncrementalPdfFileWriter(io.BytesIO(pdf))
     try:
         output = run_coroutine(lambda: signers.async_sign_pdf(writer, metadata, signer=signer,
                                                      timestamper=timestamper))

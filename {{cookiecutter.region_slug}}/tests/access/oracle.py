@@ -93,7 +93,7 @@ def clerk_units(user) -> set[int]:
 def outgoing_clause(user):
     from eoffice.letters.models import RESTRICTED_LEVELS
     from eoffice.org.models import Position
-    from eoffice.outgoing.models import ApprovalStep, OutgoingLetter
+    from eoffice.outgoing.models import ApprovalStep, OutgoingLetter, OutgoingSignatory
 
     if not getattr(user, "is_authenticated", False) or not can(user, "outgoing.view"):
         return sa.false()
@@ -101,11 +101,14 @@ def outgoing_clause(user):
         return sa.and_(OutgoingLetter.status.in_(("signed", "sent", "cancelled")),
                        OutgoingLetter.security.not_in(RESTRICTED_LEVELS))
     step, drafter_pos = aliased(ApprovalStep), aliased(Position)
+    further = aliased(OutgoingSignatory)
     rules = [OutgoingLetter.drafter_id == user.id]
     for position in positions_held(user):
         rules += [OutgoingLetter.signer_position_id == position.id,
                   sa.exists().where(step.letter_id == OutgoingLetter.id,
-                                    step.position_id == position.id)]
+                                    step.position_id == position.id),
+                  sa.exists().where(further.letter_id == OutgoingLetter.id,
+                                    further.position_id == position.id)]
     office = clerk_units(user)
     if office:
         rules.append(sa.and_(

@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 import os
 import re
+import threading
 
 import pytest
 import sqlalchemy as sa
@@ -371,3 +372,42 @@ def test_one_letter_signed_twice_at_once_takes_one_number(signing_app):
     assert [seq for _, seq, _, _, _ in rows] == list(range(1, len(rows) + 1))
     assert chain.ok
 
+
+
+def test_the_pdf_is_rendered_and_signed_outside_the_write_lock(signing_app, monkeypatch):
+    """While the first letter's PDF is being rendered, another letter of the same series
+    is signed from start to end: it would wait for the lock (and fail or time out) if
+    rendering held it. The first letter then takes the next number, and its PDF is made
+    again with that number, so the numbers stay contiguous and each PDF shows its own."""
+    from eoffice import files
+    from eoffice.extensions import db
+    from eoffice.outgoing import services
+    from eoffice.outgoing.models import OutgoingLetter
+    from tests.outgoing.conftest import pdf_text
+
+    first, second = _approved_letters(signing_app, 2, "di luar kunci")
+    real, seen = services.render_letter_pdf, {}
+
+    def render(letter, **kwargs):
+        if not seen:
+            seen["predicted"] = kwargs["number"]
+            outcomes: list = []
+            other = threading.Thread(target=_sign_in_thread,
+                                     args=(signing_app, second, outcomes))
+            other.start()
+            other.join(timeout=60)
+            seen["other"] = outcomes
+        return real(letter, **kwargs)
+
+    monkeypatch.setattr(services, "render_letter_pdf", render)
+    outcomes: list = []
+    _sign_in_thread(signing_app, first, outcomes)
+    assert seen["other"] == ["signed"] and outcomes == ["signed"]
+    with signing_app.app_context():
+        one, two = (db.session.get(OutgoingLetter, i) for i in (first, second))
+        assert two.number == seen["predicted"] and one.number_seq == two.number_seq + 1
+        for letter in (one, two):
+            data = files.read(letter.pdf_file)
+            assert hashlib.sha256(data).hexdigest() == letter.pdf_sha256
+            assert letter.number in pdf_text(data)
+        db.session.remove()
