@@ -87,9 +87,9 @@ def _session_app(app_config):
 
 
 def _connection_bound_session_class():
-    from flask_sqlalchemy.session import Session
+    from eoffice.events import EventSession
 
-    class ConnectionBoundSession(Session):
+    class ConnectionBoundSession(EventSession):
         """A session that runs everything on the test's connection.
 
         Flask-SQLAlchemy's ``get_bind`` picks the app's engine and ignores the
