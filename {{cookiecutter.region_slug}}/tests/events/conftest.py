@@ -8,7 +8,13 @@ import pytest
 from eoffice.events import EVENTS
 from eoffice.plugins.toolkit import hookimpl
 from tests.exchange.conftest import peer, wire  # noqa: F401 - shared fixtures
-from tests.outgoing.conftest import advance, make_draft, office, people, public_url, register  # noqa: F401  # noqa: F401
+from tests.outgoing import conftest as outgoing
+
+# The outgoing letters' fixtures, shared (assigned, as tests/outgoing/conftest.py does).
+advance, make_draft, office, people = (outgoing.advance, outgoing.make_draft, outgoing.office,
+                                       outgoing.people)
+public_url, register = outgoing.public_url, outgoing.register
+
 
 
 class Recorder:

@@ -1,0 +1,45 @@
+"""A user's notifications: one row per user and event that concerns them."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column
+
+from eoffice.db import utcnow
+from eoffice.extensions import db
+
+
+class Notification(db.Model):
+    """One line of a user's notification centre (pemberitahuan): a domain event about a
+    letter that concerns the user (``eoffice.events``).
+
+    The text is not stored but composed when shown (``services.describe``), so it
+    follows the reader's language. ``data`` holds the few values the text needs (the
+    subject, the agenda or letter number); for a ``restricted`` letter (R/SR) it holds
+    nothing, and the text says only that something arrived.
+
+    The bell counts ``read_at IS NULL`` rows of one user on every page: the index
+    ``(user_id, read_at)`` answers it; the list pages by ``(user_id, id)``.
+    """
+
+    __tablename__ = "notifications"
+    __table_args__ = (
+        sa.Index("ix_notifications_user_unread", "user_id", "read_at"),
+        sa.Index("ix_notifications_user_newest", "user_id", "id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"))
+    event: Mapped[str] = mapped_column(sa.String(40))
+    object_type: Mapped[str] = mapped_column(sa.String(40))
+    object_id: Mapped[int]
+    restricted: Mapped[bool] = mapped_column(default=False)
+    data: Mapped[dict] = mapped_column(sa.JSON, default=dict)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    read_at: Mapped[dt.datetime | None]
+
+    @property
+    def is_unread(self) -> bool:
+        return self.read_at is None
