@@ -54,6 +54,8 @@ EVENTS = (
     "letter_signed",            # the signatory signed the letter (it has its number)
     "letter_sent",              # the signed letter was sent to its recipients
     "exchange_received",        # a letter arrived from another region's e-office
+    "disposition_due_soon",     # an open disposition is due within a few working days
+    "disposition_overdue",      # an open disposition is past its due date
 )
 
 _PENDING = "eoffice_events_pending"  # [(session transaction, event)] not yet committed

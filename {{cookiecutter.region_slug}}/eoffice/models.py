@@ -9,7 +9,7 @@ from eoffice.dispositions.models import Disposition, DispositionInstruction, Dis
 from eoffice.exchange.models import Delivery, InboundLetter, Peer, ReceivedRequest
 from eoffice.files import StoredFile
 from eoffice.letters.models import IncomingLetter, LetterAttachment, LetterRecipient
-from eoffice.notifications.models import Notification
+from eoffice.notifications.models import EventMark, Notification
 from eoffice.numbering import Counter
 from eoffice.org.models import ActingAssignment, Position, PositionPath, Unit, UnitPath
 from eoffice.outgoing.models import (
@@ -31,7 +31,7 @@ __all__ = [
     "ApiToken", "SigningCertificate", "Delivery", "InboundLetter", "Peer", "ReceivedRequest",
     "ApprovalStep", "DraftRevision", "OutgoingAttachment", "OutgoingLetter", "OutgoingRecipient",
     "AuditEvent", "AuditHead", "Classification", "Counter", "Disposition",
-    "DispositionInstruction", "DispositionRecipient", "Golongan", "IncomingLetter",
+    "DispositionInstruction", "DispositionRecipient", "EventMark", "Golongan", "IncomingLetter",
     "LetterAttachment", "LetterRecipient", "Notification", "NumberingSeries", "Position",
     "RetentionSchedule",
     "Staff", "StoredFile", "TrustRoot", "Unit", "User", "UserRole", "UserSession",

@@ -61,3 +61,13 @@ def eoffice_letter_sent(event):
 @hookimpl
 def eoffice_exchange_received(event):
     _notify(event)
+
+
+@hookimpl
+def eoffice_disposition_due_soon(event):
+    _notify(event)
+
+
+@hookimpl
+def eoffice_disposition_overdue(event):
+    _notify(event)

@@ -43,3 +43,16 @@ class Notification(db.Model):
     @property
     def is_unread(self) -> bool:
         return self.read_at is None
+
+
+class EventMark(db.Model):
+    """An event that must be told once only, by its key: a periodic scan records the key
+    (``disposition_due_soon:<recipient>:<due date>``) in the transaction that emits the
+    event, so a scan run twice, retried, or run again after its worker was killed
+    midway, warns once. The unique key is the backstop when two workers scan at once."""
+
+    __tablename__ = "event_marks"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(sa.String(200), unique=True)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)

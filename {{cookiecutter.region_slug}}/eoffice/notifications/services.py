@@ -182,6 +182,10 @@ def describe(item: Notification) -> str:
         "exchange_received": lambda: _("A letter from %(sender)s waits to be accepted: "
                                        "%(subject)s", sender=data.get("from", ""),
                                        subject=subject),
+        "disposition_due_soon": lambda: _("Disposition due %(due)s: %(subject)s",
+                                          due=_date(data.get("due")), subject=subject),
+        "disposition_overdue": lambda: _("Disposition overdue since %(due)s: %(subject)s",
+                                         due=_date(data.get("due")), subject=subject),
     }
     text = texts.get(item.event)
     return text() if text else _("Something new for you.")
@@ -200,6 +204,8 @@ def _restricted_text(event: str) -> str:
         "letter_sent": _("Your restricted letter was sent."),
         "exchange_received": _("A restricted letter from another region waits to be "
                                "accepted."),
+        "disposition_due_soon": _("A disposition on a restricted letter is due soon."),
+        "disposition_overdue": _("A disposition on a restricted letter is overdue."),
     }
     return texts.get(event, _("Something new for you."))
 

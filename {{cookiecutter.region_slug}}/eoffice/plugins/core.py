@@ -170,5 +170,6 @@ def eoffice_cli_commands(app):
     from eoffice.bench.commands import bench
     from eoffice.cli import core_commands
     from eoffice.exchange.commands import exchange
+    from eoffice.jobs import worker_command
 
-    return [*core_commands(), token, exchange, bench]
+    return [*core_commands(), token, exchange, bench, worker_command]

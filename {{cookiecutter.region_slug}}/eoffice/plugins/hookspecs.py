@@ -184,3 +184,18 @@ def eoffice_exchange_received(event):
     waits in the exchange inbox for a clerk of the receiving unit (``positions`` and
     ``user_ids`` are empty: the clerks are those ``security.can_receive_exchange``
     allows); ``data``: ``agenda_number``, ``from`` (the peer's name)."""
+
+
+@hookspec
+def eoffice_disposition_due_soon(event):
+    """An open disposition on the incoming letter ``object_id`` is due today or within
+    ``[notifications] due_soon_days`` working days; ``positions`` is the recipient's
+    position; ``data``: ``recipient`` (id), ``due`` (ISO date). Emitted by the periodic
+    scan (``eoffice.notifications.scans``) on working days, once per recipient and due
+    date."""
+
+
+@hookspec
+def eoffice_disposition_overdue(event):
+    """An open disposition is past its due date (the first working day after it, or the
+    first scan since); the same fields as ``eoffice_disposition_due_soon``."""
