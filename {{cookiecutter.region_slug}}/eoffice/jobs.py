@@ -59,6 +59,12 @@ class Job:
 
 
 JOBS: tuple[Job, ...] = (
+    Job("notifications.send_email", "eoffice.notifications.mail:send_notification_email",
+        doc="E-mail one notification to its user (claimed, then sent once)."),
+    Job("notifications.email_sweep", "eoffice.notifications.mail:sweep",
+        crontab(minute="*/10"),
+        doc="Queue again the e-mail of notifications whose job was lost, or waited for "
+            "the end of quiet hours."),
     Job("dispositions.due_scan", "eoffice.notifications.scans:scan_due_dates",
         crontab(minute="5"),
         doc="Warn of dispositions due soon and overdue (working days, once each)."),

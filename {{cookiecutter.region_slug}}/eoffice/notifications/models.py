@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from eoffice.db import utcnow
 from eoffice.extensions import db
+
+if TYPE_CHECKING:
+    from eoffice.auth.models import User
 
 
 class Notification(db.Model):
@@ -28,6 +32,8 @@ class Notification(db.Model):
     __table_args__ = (
         sa.Index("ix_notifications_user_unread", "user_id", "read_at"),
         sa.Index("ix_notifications_user_newest", "user_id", "id"),
+        # The e-mail sweep looks for pending and stale claimed rows only.
+        sa.Index("ix_notifications_email_status", "email_status", "created_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -39,6 +45,16 @@ class Notification(db.Model):
     data: Mapped[dict] = mapped_column(sa.JSON, default=dict)
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     read_at: Mapped[dt.datetime | None]
+    # E-mail (eoffice/notifications/mail.py): None (not e-mailed: the user did not want
+    # it, or no SMTP), pending, sending (claimed by a job, since email_claimed_at), sent,
+    # failed (given up after JOBS_RETRIES), skipped (the user has no address any more).
+    email_status: Mapped[str | None] = mapped_column(sa.String(10))
+    email_claimed_at: Mapped[dt.datetime | None]
+    emailed_at: Mapped[dt.datetime | None]
+    email_attempts: Mapped[int] = mapped_column(default=0)
+    email_error: Mapped[str | None] = mapped_column(sa.String(300))
+
+    user: Mapped[User] = relationship(foreign_keys=[user_id])
 
     @property
     def is_unread(self) -> bool:
@@ -56,3 +72,23 @@ class EventMark(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     key: Mapped[str] = mapped_column(sa.String(200), unique=True)
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+class NotificationPreference(db.Model):
+    """A user's choices for notifications (one row per user; none: the defaults).
+
+    The notification centre always shows every notification (it is the user's record of
+    work arriving). E-mail is sent for the events in ``email_events`` (default: all),
+    never between ``quiet_start`` and ``quiet_end`` (region-local "HH:MM"; a window may
+    pass midnight): such e-mail waits and goes out when the quiet hours end.
+    """
+
+    __tablename__ = "notification_preferences"
+
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"),
+                                         primary_key=True)
+    email_enabled: Mapped[bool] = mapped_column(default=True)
+    email_events: Mapped[list] = mapped_column(sa.JSON, default=list)
+    quiet_start: Mapped[str | None] = mapped_column(sa.String(5))
+    quiet_end: Mapped[str | None] = mapped_column(sa.String(5))
+    updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow, onupdate=utcnow)

@@ -36,12 +36,37 @@ def notify(event: DomainEvent) -> list[Notification]:
     if not users:
         return []
     data = {} if event.restricted else _public_data(event)
+    emailed = _wanting_email(event.name, users)
     rows = [Notification(user_id=user_id, event=event.name, object_type=event.object_type,
                          object_id=event.object_id, restricted=event.restricted, data=data,
-                         created_at=event.occurred_at) for user_id in users]
+                         created_at=event.occurred_at,
+                         email_status="pending" if user_id in emailed else None)
+            for user_id in users]
     db.session.add_all(rows)
     db.session.commit()
+    if emailed:
+        from eoffice import jobs
+
+        for row in rows:
+            if row.email_status == "pending":
+                jobs.enqueue("notifications.send_email", row.id)
     return rows
+
+
+def _wanting_email(event_name: str, user_ids: list[int]) -> set[int]:
+    """The users to e-mail about this event: SMTP is configured, they have an address,
+    and their preferences ask for it (``preferences``)."""
+    from eoffice.notifications.mail import configured
+
+    if not configured():
+        return set()
+    from eoffice.auth.models import User
+    from eoffice.notifications.preferences import preferences_for
+
+    with_address = set(db.session.scalars(sa.select(User.id).where(
+        User.id.in_(user_ids), User.email.is_not(None), User.email != "")))
+    wanted = preferences_for(sorted(with_address))
+    return {user_id for user_id, prefs in wanted.items() if prefs.wants_email(event_name)}
 
 
 def concerned_users(event: DomainEvent) -> list[int]:

@@ -8,7 +8,8 @@ from flask_login import current_user, login_required
 
 from eoffice import paging
 from eoffice.extensions import db
-from eoffice.notifications import bp, services
+from eoffice.notifications import bp, preferences, services
+from eoffice.notifications.forms import SettingsForm
 
 
 @bp.route("/")
@@ -55,3 +56,35 @@ def mark_all_read():
     flash(_("%(n)s notifications marked as read.", n=count) if count
           else _("No unread notifications."), "success")
     return redirect(url_for("notifications.index"))
+
+
+@bp.route("/pengaturan", methods=["GET", "POST"])
+@login_required
+def settings():
+    """Which notifications come by e-mail, and quiet hours."""
+    from eoffice.notifications.mail import configured
+
+    form = SettingsForm()
+    form.email_events.choices = [(k, str(v)) for k, v in preferences.EVENT_LABELS.items()]
+    if request.method == "GET":
+        current = preferences.preferences_of(current_user)
+        form.email_enabled.data = current.email_enabled
+        form.email_events.data = sorted(current.email_events)
+        form.quiet_start.data, form.quiet_end.data = current.quiet_start, current.quiet_end
+    elif form.validate():
+        try:
+            preferences.save_preferences(
+                current_user, email_enabled=form.email_enabled.data,
+                email_events=form.email_events.data or [], quiet_start=form.quiet_start.data,
+                quiet_end=form.quiet_end.data)
+        except preferences.PreferenceError as exc:
+            for name, message in exc.errors.items():
+                getattr(form, name).errors = [*getattr(form, name).errors, message]
+        else:
+            db.session.commit()
+            flash(_("Notification settings saved."), "success")
+            return redirect(url_for("notifications.settings"))
+    status = 422 if request.method == "POST" else 200
+    return render_template("notifications/settings.html", form=form,
+                           email_configured=configured(),
+                           has_address=bool(current_user.email)), status

@@ -8,7 +8,9 @@ Create Date: 2026-12-03 20:15:00
 (eoffice/notifications): the event, the letter it is about, whether the letter is
 restricted (R/SR: then ``data`` is empty) and when it was read. Two indexes: the bell
 counts a user's unread rows on every page (user_id, read_at); the list pages by
-(user_id, id).
+(user_id, id). Its e-mail columns track the notification's e-mail (pending, sending,
+sent, failed) so that it is sent once; ``notification_preferences`` holds each user's
+e-mail choices and quiet hours.
 
 ``event_marks`` keeps the key of each event a periodic scan must tell once (a
 disposition due soon or overdue, per recipient and due date); the scan finds open
@@ -36,12 +38,29 @@ def upgrade():
     sa.Column('data', sa.JSON(), nullable=False),
     sa.Column('created_at', sa.DateTime(), nullable=False),
     sa.Column('read_at', sa.DateTime(), nullable=True),
+    sa.Column('email_status', sa.String(length=10), nullable=True),
+    sa.Column('email_claimed_at', sa.DateTime(), nullable=True),
+    sa.Column('emailed_at', sa.DateTime(), nullable=True),
+    sa.Column('email_attempts', sa.Integer(), nullable=False),
+    sa.Column('email_error', sa.String(length=300), nullable=True),
     sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_notifications_user_id_users'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_notifications')),
     )
     with op.batch_alter_table('notifications', schema=None) as batch_op:
         batch_op.create_index('ix_notifications_user_unread', ['user_id', 'read_at'], unique=False)
         batch_op.create_index('ix_notifications_user_newest', ['user_id', 'id'], unique=False)
+        batch_op.create_index('ix_notifications_email_status', ['email_status', 'created_at'],
+                              unique=False)
+    op.create_table('notification_preferences',
+    sa.Column('user_id', sa.Integer(), nullable=False),
+    sa.Column('email_enabled', sa.Boolean(), nullable=False),
+    sa.Column('email_events', sa.JSON(), nullable=False),
+    sa.Column('quiet_start', sa.String(length=5), nullable=True),
+    sa.Column('quiet_end', sa.String(length=5), nullable=True),
+    sa.Column('updated_at', sa.DateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_notification_preferences_user_id_users'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('user_id', name=op.f('pk_notification_preferences')),
+    )
     op.create_table('event_marks',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('key', sa.String(length=200), nullable=False),
@@ -57,7 +76,9 @@ def downgrade():
     with op.batch_alter_table('dispositions', schema=None) as batch_op:
         batch_op.drop_index('ix_dispositions_due_date')
     op.drop_table('event_marks')
+    op.drop_table('notification_preferences')
     with op.batch_alter_table('notifications', schema=None) as batch_op:
+        batch_op.drop_index('ix_notifications_email_status')
         batch_op.drop_index('ix_notifications_user_newest')
         batch_op.drop_index('ix_notifications_user_unread')
     op.drop_table('notifications')
