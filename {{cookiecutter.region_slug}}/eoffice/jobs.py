@@ -250,4 +250,7 @@ def worker_command(workers: int) -> None:
         return
     click.echo(_("Job worker: %(backend)s queue, %(workers)s workers.",
                  backend=queue.backend, workers=workers))
+    # Each job started, finished or failed, one line in the journal (huey logs them).
+    logging.basicConfig(level=logging.INFO,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     run_worker(workers)
