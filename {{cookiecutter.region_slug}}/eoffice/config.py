@@ -317,6 +317,21 @@ OPTIONS: tuple[Option, ...] = (
            env="EOFFICE_SMTP_PASSWORD"),
     Option("SMTP_TIMEOUT_SECONDS", 15, int, "Network timeout of one SMTP session.",
            toml="mail.timeout_seconds"),
+    Option("WHATSAPP_URL", "", str,
+           "WhatsApp gateway webhook (https://...) that notifications are POSTed to as JSON; "
+           "empty: no WhatsApp.", toml="whatsapp.url", env="EOFFICE_WHATSAPP_URL"),
+    Option("WHATSAPP_TOKEN", "", str,
+           "Bearer token sent to the WhatsApp gateway (in .env only).",
+           env="EOFFICE_WHATSAPP_TOKEN"),
+    Option("WHATSAPP_SECRET", "", str,
+           "Key of the HMAC-SHA256 signature of each request (X-Eoffice-Signature), so the "
+           "gateway can check it came from here (in .env only).",
+           env="EOFFICE_WHATSAPP_SECRET"),
+    Option("WHATSAPP_TEMPLATE", '{"phone": "{phone}", "message": "{text}"}', str,
+           "The JSON body sent to the gateway; {phone}, {text}, {link} and {name} in its "
+           "strings are replaced.", toml="whatsapp.template"),
+    Option("WHATSAPP_TIMEOUT_SECONDS", 10, int, "Network timeout of one gateway request.",
+           toml="whatsapp.timeout_seconds"),
     Option("MAIL_FROM", "", str,
            "Sender address of notification e-mail, e.g. \"E-Office <noreply@contoh.go.id>\"; "
            "empty: the region's e-mail (region.email).", toml="mail.from",

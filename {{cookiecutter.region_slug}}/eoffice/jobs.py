@@ -65,6 +65,12 @@ JOBS: tuple[Job, ...] = (
         crontab(minute="*/10"),
         doc="Queue again the e-mail of notifications whose job was lost, or waited for "
             "the end of quiet hours."),
+    Job("notifications.send_whatsapp", "eoffice.notifications.whatsapp:send",
+        doc="Send one notification to the WhatsApp gateway (claimed, then sent once)."),
+    Job("notifications.whatsapp_sweep", "eoffice.notifications.whatsapp:sweep",
+        crontab(minute="*/10"),
+        doc="Queue again WhatsApp deliveries whose job was lost, or waited for the end of "
+            "quiet hours."),
     Job("dispositions.due_scan", "eoffice.notifications.scans:scan_due_dates",
         crontab(minute="5"),
         doc="Warn of dispositions due soon and overdue (working days, once each)."),

@@ -9,7 +9,12 @@ from eoffice.dispositions.models import Disposition, DispositionInstruction, Dis
 from eoffice.exchange.models import Delivery, InboundLetter, Peer, ReceivedRequest
 from eoffice.files import StoredFile
 from eoffice.letters.models import IncomingLetter, LetterAttachment, LetterRecipient
-from eoffice.notifications.models import EventMark, Notification, NotificationPreference
+from eoffice.notifications.models import (
+    EventMark,
+    Notification,
+    NotificationDelivery,
+    NotificationPreference,
+)
 from eoffice.numbering import Counter
 from eoffice.org.models import ActingAssignment, Position, PositionPath, Unit, UnitPath
 from eoffice.outgoing.models import (
@@ -32,7 +37,8 @@ __all__ = [
     "ApprovalStep", "DraftRevision", "OutgoingAttachment", "OutgoingLetter", "OutgoingRecipient",
     "AuditEvent", "AuditHead", "Classification", "Counter", "Disposition",
     "DispositionInstruction", "DispositionRecipient", "EventMark", "Golongan", "IncomingLetter",
-    "LetterAttachment", "LetterRecipient", "Notification", "NotificationPreference",
+    "LetterAttachment", "LetterRecipient", "Notification", "NotificationDelivery",
+    "NotificationPreference",
     "NumberingSeries", "Position",
     "RetentionSchedule",
     "Staff", "StoredFile", "TrustRoot", "Unit", "User", "UserRole", "UserSession",

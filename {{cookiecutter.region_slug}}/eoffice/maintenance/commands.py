@@ -38,17 +38,27 @@ def doctor() -> None:
     for _ok, message in report.derived + report.files:
         click.echo("  " + message)
     _echo_audit(report)
-    _echo_jobs()
+    _echo_jobs(report)
     click.echo(_("Plugins loaded: %(plugins)s", plugins=", ".join(report.plugins)))
     if not report.ok:
         sys.exit(1)
     click.echo(_("No problem found."))
 
 
-def _echo_jobs() -> None:
-    """The job queue's health: waiting and retried jobs, failures, last periodic runs.
-    Warnings only: a region may run without a worker for a while (docs/it/worker.md)."""
+def _echo_jobs(report: services.DoctorReport) -> None:
+    """The job queue's health: waiting and retried jobs, failures, last periodic runs,
+    notifications that could not be delivered. Warnings only: a region may run without a
+    worker for a while (docs/it/worker.md)."""
     from eoffice import jobs
+
+    if report.pending == []:  # the schema is there
+        from eoffice.notifications.services import failed_deliveries
+
+        failed = failed_deliveries()
+        if any(failed.values()):
+            click.echo("  " + _("WARNING: notifications not delivered: %(email)d by e-mail, "
+                                "%(whatsapp)d by WhatsApp (the errors: docs/it/notifikasi.md).",
+                                **failed))
 
     health = jobs.health()
     if health.error:

@@ -12,7 +12,10 @@ from eoffice.forms import Form, MultiCheckboxField
 class SettingsForm(Form):
     email_enabled = BooleanField(_l("Send me notifications by e-mail"))
     email_events = MultiCheckboxField(_l("By e-mail, when"), choices=[])
+    whatsapp_enabled = BooleanField(_l("Send me notifications by WhatsApp"),
+                                    description=_l("To the phone number of your staff record."))
+    whatsapp_events = MultiCheckboxField(_l("By WhatsApp, when"), choices=[])
     quiet_start = StringField(_l("Quiet hours from"), validators=[Length(max=5)],
                               description=_l("HH:MM, e.g. 21:00; empty: no quiet hours."))
     quiet_end = StringField(_l("Quiet hours until"), validators=[Length(max=5)],
-                            description=_l("HH:MM, e.g. 06:00. E-mail waits until then."))
+                            description=_l("HH:MM, e.g. 06:00. Messages wait until then."))

@@ -74,13 +74,39 @@ class EventMark(db.Model):
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 
 
+class NotificationDelivery(db.Model):
+    """A notification sent through a gateway channel (``whatsapp``): its state, so that
+    it is sent once (the same states as a notification's e-mail: pending, sending,
+    sent, failed, skipped), the attempts made and the last error."""
+
+    __tablename__ = "notification_deliveries"
+    __table_args__ = (
+        sa.UniqueConstraint("notification_id", "channel"),
+        sa.Index("ix_notification_deliveries_status", "status", "created_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    notification_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("notifications.id", ondelete="CASCADE"))
+    channel: Mapped[str] = mapped_column(sa.String(20))
+    status: Mapped[str] = mapped_column(sa.String(10), default="pending")
+    attempts: Mapped[int] = mapped_column(default=0)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    claimed_at: Mapped[dt.datetime | None]
+    sent_at: Mapped[dt.datetime | None]
+    error: Mapped[str | None] = mapped_column(sa.String(300))
+
+    notification: Mapped[Notification] = relationship()
+
+
 class NotificationPreference(db.Model):
     """A user's choices for notifications (one row per user; none: the defaults).
 
     The notification centre always shows every notification (it is the user's record of
     work arriving). E-mail is sent for the events in ``email_events`` (default: all),
-    never between ``quiet_start`` and ``quiet_end`` (region-local "HH:MM"; a window may
-    pass midnight): such e-mail waits and goes out when the quiet hours end.
+    WhatsApp (to the staff record's phone, off by default) for ``whatsapp_events``;
+    neither between ``quiet_start`` and ``quiet_end`` (region-local "HH:MM"; a window
+    may pass midnight): such messages wait and go out when the quiet hours end.
     """
 
     __tablename__ = "notification_preferences"
@@ -89,6 +115,8 @@ class NotificationPreference(db.Model):
                                          primary_key=True)
     email_enabled: Mapped[bool] = mapped_column(default=True)
     email_events: Mapped[list] = mapped_column(sa.JSON, default=list)
+    whatsapp_enabled: Mapped[bool] = mapped_column(default=False)
+    whatsapp_events: Mapped[list] = mapped_column(sa.JSON, default=list)
     quiet_start: Mapped[str | None] = mapped_column(sa.String(5))
     quiet_end: Mapped[str | None] = mapped_column(sa.String(5))
     updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow, onupdate=utcnow)

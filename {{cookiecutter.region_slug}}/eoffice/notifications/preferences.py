@@ -45,18 +45,28 @@ class Preferences:
     email_events: frozenset[str] = frozenset(EVENTS)
     quiet_start: str | None = None
     quiet_end: str | None = None
+    whatsapp_enabled: bool = False  # a personal phone: only when the user asks for it
+    whatsapp_events: frozenset[str] = frozenset(EVENTS)
 
     def wants_email(self, event: str) -> bool:
         return self.email_enabled and event in self.email_events
 
+    def wants_whatsapp(self, event: str) -> bool:
+        return self.whatsapp_enabled and event in self.whatsapp_events
+
+
+def _from_row(row: NotificationPreference) -> Preferences:
+    known = set(EVENTS)
+    return Preferences(row.email_enabled, frozenset(row.email_events or ()) & known,
+                       row.quiet_start, row.quiet_end, row.whatsapp_enabled,
+                       frozenset(row.whatsapp_events or ()) & known)
+
 
 def preferences_of(user) -> Preferences:
-    """The user's choices, or the defaults (every event by e-mail, no quiet hours)."""
+    """The user's choices, or the defaults (every event by e-mail, no WhatsApp, no quiet
+    hours)."""
     row = db.session.get(NotificationPreference, user.id)
-    if row is None:
-        return Preferences()
-    return Preferences(row.email_enabled, frozenset(row.email_events or ()) & set(EVENTS),
-                       row.quiet_start, row.quiet_end)
+    return Preferences() if row is None else _from_row(row)
 
 
 def preferences_for(user_ids: list[int]) -> dict[int, Preferences]:
@@ -65,14 +75,14 @@ def preferences_for(user_ids: list[int]) -> dict[int, Preferences]:
 
     rows = db.session.scalars(sa.select(NotificationPreference).where(
         NotificationPreference.user_id.in_(user_ids))) if user_ids else []
-    found = {row.user_id: Preferences(row.email_enabled,
-                                      frozenset(row.email_events or ()) & set(EVENTS),
-                                      row.quiet_start, row.quiet_end) for row in rows}
+    found = {row.user_id: _from_row(row) for row in rows}
     return {user_id: found.get(user_id, Preferences()) for user_id in user_ids}
 
 
 def save_preferences(user, *, email_enabled: bool, email_events: list[str],
-                     quiet_start: str | None, quiet_end: str | None) -> NotificationPreference:
+                     quiet_start: str | None, quiet_end: str | None,
+                     whatsapp_enabled: bool = False,
+                     whatsapp_events: list[str] | None = None) -> NotificationPreference:
     """Store the user's choices; PreferenceError (field -> message) for bad input."""
     quiet_start, quiet_end = (quiet_start or "").strip() or None, (quiet_end or "").strip() or None
     errors = {}
@@ -85,9 +95,10 @@ def save_preferences(user, *, email_enabled: bool, email_events: list[str],
     elif quiet_start is not None and quiet_start == quiet_end:
         errors["quiet_end"] = str(_l("The quiet hours must end at another time than they "
                                      "start."))
-    unknown = set(email_events) - set(EVENTS)
-    if unknown:
-        errors["email_events"] = str(_l("Unknown event."))
+    whatsapp_events = list(EVENTS) if whatsapp_events is None else whatsapp_events
+    for name, chosen in (("email_events", email_events), ("whatsapp_events", whatsapp_events)):
+        if set(chosen) - set(EVENTS):
+            errors[name] = str(_l("Unknown event."))
     if errors:
         raise PreferenceError(errors)
     row = db.session.get(NotificationPreference, user.id)
@@ -96,6 +107,8 @@ def save_preferences(user, *, email_enabled: bool, email_events: list[str],
         db.session.add(row)
     row.email_enabled = email_enabled
     row.email_events = [event for event in EVENTS if event in set(email_events)]
+    row.whatsapp_enabled = whatsapp_enabled
+    row.whatsapp_events = [event for event in EVENTS if event in set(whatsapp_events)]
     row.quiet_start, row.quiet_end = quiet_start, quiet_end
     return row
 

@@ -43,14 +43,38 @@ def notify(event: DomainEvent) -> list[Notification]:
                          email_status="pending" if user_id in emailed else None)
             for user_id in users]
     db.session.add_all(rows)
+    texted = _wanting_whatsapp(event.name, users)
+    deliveries = []
+    if texted:
+        from eoffice.notifications.models import NotificationDelivery
+
+        db.session.flush()
+        deliveries = [NotificationDelivery(notification_id=row.id, channel="whatsapp")
+                      for row in rows if row.user_id in texted]
+        db.session.add_all(deliveries)
     db.session.commit()
-    if emailed:
+    if emailed or deliveries:
         from eoffice import jobs
 
         for row in rows:
             if row.email_status == "pending":
                 jobs.enqueue("notifications.send_email", row.id)
+        for delivery in deliveries:
+            jobs.enqueue("notifications.send_whatsapp", delivery.id)
     return rows
+
+
+def _wanting_whatsapp(event_name: str, user_ids: list[int]) -> set[int]:
+    """The users to tell by WhatsApp: a gateway is configured and they asked for it
+    (whether they have a phone is checked when it is sent)."""
+    from eoffice.notifications.whatsapp import configured
+
+    if not configured():
+        return set()
+    from eoffice.notifications.preferences import preferences_for
+
+    wanted = preferences_for(user_ids)
+    return {user_id for user_id, prefs in wanted.items() if prefs.wants_whatsapp(event_name)}
 
 
 def _wanting_email(event_name: str, user_ids: list[int]) -> set[int]:
@@ -133,6 +157,18 @@ def _public_data(event: DomainEvent) -> dict:
 
 
 # --- Reading ---------------------------------------------------------------------------
+
+def failed_deliveries() -> dict[str, int]:
+    """Notifications given up on, per channel (``flask eoffice doctor``)."""
+    from eoffice.notifications.models import NotificationDelivery
+
+    email = db.session.scalar(sa.select(sa.func.count()).select_from(Notification).where(
+        Notification.email_status == "failed")) or 0
+    whatsapp = db.session.scalar(sa.select(sa.func.count()).select_from(
+        NotificationDelivery).where(NotificationDelivery.channel == "whatsapp",
+                                    NotificationDelivery.status == "failed")) or 0
+    return {"email": email, "whatsapp": whatsapp}
+
 
 def unread_count(user) -> int:
     """Unread notifications of ``user``, counted up to BELL_CAP + 1 (the bell shows 99+):

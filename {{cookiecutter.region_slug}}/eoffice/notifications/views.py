@@ -63,20 +63,30 @@ def mark_all_read():
 def settings():
     """Which notifications come by e-mail, and quiet hours."""
     from eoffice.notifications.mail import configured
+    from eoffice.notifications.whatsapp import configured as whatsapp_configured
+    from eoffice.notifications.whatsapp import phone_of
 
     form = SettingsForm()
-    form.email_events.choices = [(k, str(v)) for k, v in preferences.EVENT_LABELS.items()]
+    choices = [(k, str(v)) for k, v in preferences.EVENT_LABELS.items()]
+    form.email_events.choices = form.whatsapp_events.choices = choices
     if request.method == "GET":
         current = preferences.preferences_of(current_user)
         form.email_enabled.data = current.email_enabled
         form.email_events.data = sorted(current.email_events)
+        form.whatsapp_enabled.data = current.whatsapp_enabled
+        form.whatsapp_events.data = sorted(current.whatsapp_events)
         form.quiet_start.data, form.quiet_end.data = current.quiet_start, current.quiet_end
     elif form.validate():
+        whatsapp = (form.whatsapp_enabled.data, form.whatsapp_events.data or [])
+        if not whatsapp_configured():  # the fields are not shown: keep what was chosen
+            kept = preferences.preferences_of(current_user)
+            whatsapp = (kept.whatsapp_enabled, sorted(kept.whatsapp_events))
         try:
             preferences.save_preferences(
                 current_user, email_enabled=form.email_enabled.data,
                 email_events=form.email_events.data or [], quiet_start=form.quiet_start.data,
-                quiet_end=form.quiet_end.data)
+                quiet_end=form.quiet_end.data, whatsapp_enabled=whatsapp[0],
+                whatsapp_events=whatsapp[1])
         except preferences.PreferenceError as exc:
             for name, message in exc.errors.items():
                 getattr(form, name).errors = [*getattr(form, name).errors, message]
@@ -87,4 +97,6 @@ def settings():
     status = 422 if request.method == "POST" else 200
     return render_template("notifications/settings.html", form=form,
                            email_configured=configured(),
-                           has_address=bool(current_user.email)), status
+                           has_address=bool(current_user.email),
+                           whatsapp_configured=whatsapp_configured(),
+                           has_phone=phone_of(current_user) is not None), status

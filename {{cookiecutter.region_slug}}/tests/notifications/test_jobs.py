@@ -153,7 +153,8 @@ def test_queue_backends(app, tmp_path):
     health = jobs.health(default)
     assert (health.pending, health.failures, health.ok) == (0, 0, True)
     assert health.last_runs == {"dispositions.due_scan": None,
-                                "notifications.email_sweep": None}
+                                "notifications.email_sweep": None,
+                                "notifications.whatsapp_sweep": None}
     with pytest.raises(RuntimeError, match="EOFFICE_REDIS_URL"):
         create_app({**config, "JOBS_BACKEND": "redis"})
     from huey import RedisHuey
