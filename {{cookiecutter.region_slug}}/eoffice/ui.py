@@ -170,9 +170,17 @@ def unread_notifications() -> int:
     if not getattr(current_user, "is_authenticated", False) or \
             getattr(current_user, "is_system", False):
         return 0
+    from sqlalchemy.exc import SQLAlchemyError
+
     from eoffice.notifications.services import unread_count
 
-    return unread_count(current_user)
+    try:
+        return unread_count(current_user)
+    except SQLAlchemyError:  # an error page for a database in trouble still renders
+        from eoffice.extensions import db
+
+        db.session.rollback()
+        return 0
 
 
 def init_app(app: Flask) -> None:

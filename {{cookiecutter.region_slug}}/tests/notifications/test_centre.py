@@ -153,3 +153,20 @@ def test_garbage_in_the_list_url_is_not_an_error(client, login, office):
     login(office.users["kadis"])
     for query in ("cursor=%%%", "cursor=eyJ4IjoxfQ", "per_page=abc", "tampil=<script>"):
         assert client.get(f"/pemberitahuan/?{query}").status_code == 200
+
+
+def test_the_bell_never_breaks_a_page(client, login, office, register, monkeypatch):
+    """An error page shown because the database is in trouble still renders."""
+    from sqlalchemy.exc import OperationalError
+
+    from eoffice.notifications import services
+
+    register(office)
+    login(office.users["kadis"])
+
+    def broken(user):
+        raise OperationalError("SELECT", {}, Exception("server closed the connection"))
+
+    monkeypatch.setattr(services, "unread_count", broken)
+    response = client.get("/pemberitahuan/")
+    assert response.status_code == 200 and bell(response) == 0
