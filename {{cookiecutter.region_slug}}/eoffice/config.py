@@ -303,6 +303,9 @@ OPTIONS: tuple[Option, ...] = (
     Option("NOTIFY_DUE_SOON_DAYS", 2, int,
            "Working days before a disposition's due date when its recipients are warned; "
            "0: no due-soon warning.", toml="notifications.due_soon_days"),
+    Option("NOTIFY_DIGEST_HOUR", 7, int,
+           "Region-local hour (0-23) at which the daily digest e-mail goes to the users who "
+           "asked for it, on working days.", toml="notifications.digest_hour"),
     Option("SMTP_HOST", "", str,
            "SMTP server for notification e-mail; empty: no e-mail is sent.",
            toml="mail.smtp_host", env="EOFFICE_SMTP_HOST"),

@@ -71,6 +71,10 @@ JOBS: tuple[Job, ...] = (
         crontab(minute="*/10"),
         doc="Queue again WhatsApp deliveries whose job was lost, or waited for the end of "
             "quiet hours."),
+    Job("notifications.daily_digest", "eoffice.notifications.digest:send_digests",
+        crontab(minute="0"),
+        doc="At [notifications] digest_hour, e-mail each user who asked for it what is "
+            "still unread (once a day)."),
     Job("dispositions.due_scan", "eoffice.notifications.scans:scan_due_dates",
         crontab(minute="5"),
         doc="Warn of dispositions due soon and overdue (working days, once each)."),

@@ -12,6 +12,9 @@ from eoffice.forms import Form, MultiCheckboxField
 class SettingsForm(Form):
     email_enabled = BooleanField(_l("Send me notifications by e-mail"))
     email_events = MultiCheckboxField(_l("By e-mail, when"), choices=[])
+    digest_enabled = BooleanField(
+        _l("Send me a daily digest of what is still unread"),
+        description=_l("One e-mail each working morning, only when something is unread."))
     whatsapp_enabled = BooleanField(_l("Send me notifications by WhatsApp"),
                                     description=_l("To the phone number of your staff record."))
     whatsapp_events = MultiCheckboxField(_l("By WhatsApp, when"), choices=[])

@@ -107,6 +107,7 @@ class NotificationPreference(db.Model):
     WhatsApp (to the staff record's phone, off by default) for ``whatsapp_events``;
     neither between ``quiet_start`` and ``quiet_end`` (region-local "HH:MM"; a window
     may pass midnight): such messages wait and go out when the quiet hours end.
+    ``digest_enabled``: a daily e-mail listing what is still unread (off by default).
     """
 
     __tablename__ = "notification_preferences"
@@ -115,6 +116,7 @@ class NotificationPreference(db.Model):
                                          primary_key=True)
     email_enabled: Mapped[bool] = mapped_column(default=True)
     email_events: Mapped[list] = mapped_column(sa.JSON, default=list)
+    digest_enabled: Mapped[bool] = mapped_column(default=False)
     whatsapp_enabled: Mapped[bool] = mapped_column(default=False)
     whatsapp_events: Mapped[list] = mapped_column(sa.JSON, default=list)
     quiet_start: Mapped[str | None] = mapped_column(sa.String(5))

@@ -47,6 +47,7 @@ class Preferences:
     quiet_end: str | None = None
     whatsapp_enabled: bool = False  # a personal phone: only when the user asks for it
     whatsapp_events: frozenset[str] = frozenset(EVENTS)
+    digest_enabled: bool = False
 
     def wants_email(self, event: str) -> bool:
         return self.email_enabled and event in self.email_events
@@ -59,7 +60,7 @@ def _from_row(row: NotificationPreference) -> Preferences:
     known = set(EVENTS)
     return Preferences(row.email_enabled, frozenset(row.email_events or ()) & known,
                        row.quiet_start, row.quiet_end, row.whatsapp_enabled,
-                       frozenset(row.whatsapp_events or ()) & known)
+                       frozenset(row.whatsapp_events or ()) & known, row.digest_enabled)
 
 
 def preferences_of(user) -> Preferences:
@@ -82,7 +83,8 @@ def preferences_for(user_ids: list[int]) -> dict[int, Preferences]:
 def save_preferences(user, *, email_enabled: bool, email_events: list[str],
                      quiet_start: str | None, quiet_end: str | None,
                      whatsapp_enabled: bool = False,
-                     whatsapp_events: list[str] | None = None) -> NotificationPreference:
+                     whatsapp_events: list[str] | None = None,
+                     digest_enabled: bool = False) -> NotificationPreference:
     """Store the user's choices; PreferenceError (field -> message) for bad input."""
     quiet_start, quiet_end = (quiet_start or "").strip() or None, (quiet_end or "").strip() or None
     errors = {}
@@ -107,7 +109,7 @@ def save_preferences(user, *, email_enabled: bool, email_events: list[str],
         db.session.add(row)
     row.email_enabled = email_enabled
     row.email_events = [event for event in EVENTS if event in set(email_events)]
-    row.whatsapp_enabled = whatsapp_enabled
+    row.whatsapp_enabled, row.digest_enabled = whatsapp_enabled, digest_enabled
     row.whatsapp_events = [event for event in EVENTS if event in set(whatsapp_events)]
     row.quiet_start, row.quiet_end = quiet_start, quiet_end
     return row

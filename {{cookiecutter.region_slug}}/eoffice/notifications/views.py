@@ -73,6 +73,7 @@ def settings():
         current = preferences.preferences_of(current_user)
         form.email_enabled.data = current.email_enabled
         form.email_events.data = sorted(current.email_events)
+        form.digest_enabled.data = current.digest_enabled
         form.whatsapp_enabled.data = current.whatsapp_enabled
         form.whatsapp_events.data = sorted(current.whatsapp_events)
         form.quiet_start.data, form.quiet_end.data = current.quiet_start, current.quiet_end
@@ -86,7 +87,7 @@ def settings():
                 current_user, email_enabled=form.email_enabled.data,
                 email_events=form.email_events.data or [], quiet_start=form.quiet_start.data,
                 quiet_end=form.quiet_end.data, whatsapp_enabled=whatsapp[0],
-                whatsapp_events=whatsapp[1])
+                whatsapp_events=whatsapp[1], digest_enabled=form.digest_enabled.data)
         except preferences.PreferenceError as exc:
             for name, message in exc.errors.items():
                 getattr(form, name).errors = [*getattr(form, name).errors, message]

@@ -56,6 +56,7 @@ def upgrade():
     sa.Column('user_id', sa.Integer(), nullable=False),
     sa.Column('email_enabled', sa.Boolean(), nullable=False),
     sa.Column('email_events', sa.JSON(), nullable=False),
+    sa.Column('digest_enabled', sa.Boolean(), nullable=False),
     sa.Column('whatsapp_enabled', sa.Boolean(), nullable=False),
     sa.Column('whatsapp_events', sa.JSON(), nullable=False),
     sa.Column('quiet_start', sa.String(length=5), nullable=True),

@@ -153,6 +153,7 @@ def test_queue_backends(app, tmp_path):
     health = jobs.health(default)
     assert (health.pending, health.failures, health.ok) == (0, 0, True)
     assert health.last_runs == {"dispositions.due_scan": None,
+                                "notifications.daily_digest": None,
                                 "notifications.email_sweep": None,
                                 "notifications.whatsapp_sweep": None}
     with pytest.raises(RuntimeError, match="EOFFICE_REDIS_URL"):
