@@ -5,7 +5,8 @@
 #
 # Bakes the default region (cookiecutter.json's answers) into build/demo/, installs
 # it into its own virtualenv, creates the database, loads the demo data, prints
-# the demo logins and serves the app at http://127.0.0.1:5000 (Ctrl+C stops it).
+# the demo logins, starts the background job worker (log: instance/worker.log) and
+# serves the app at http://127.0.0.1:5000 (Ctrl+C stops both).
 # Running it again keeps the demo's database and .env. Settings (environment):
 # PYTHON (default python3), EOFFICE_DEMO_PORT (default 5000).
 
@@ -71,5 +72,10 @@ say "Menyiapkan basis data (flask db upgrade heads)"
 say "Mengisi data demo (flask eoffice demo)"
 .venv/bin/flask eoffice demo
 
+say "Menjalankan pekerja latar (flask eoffice worker; antrean di instance/jobs.db)"
+.venv/bin/flask eoffice worker --workers 1 >"$APP_DIR/instance/worker.log" 2>&1 &
+WORKER_PID=$!
+trap 'kill -INT "$WORKER_PID" 2>/dev/null || true; wait "$WORKER_PID" 2>/dev/null || true' EXIT
+
 say "Aplikasi demo berjalan di http://$HOST:$PORT (Ctrl+C untuk berhenti)"
-exec .venv/bin/flask run --host "$HOST" --port "$PORT"
+.venv/bin/flask run --host "$HOST" --port "$PORT"

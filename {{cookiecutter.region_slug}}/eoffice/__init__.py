@@ -26,6 +26,7 @@ def create_app(config: dict | None = None) -> Flask:
     register_inputs(app)
     register_extensions(app)
     register_plugins(app)
+    register_jobs(app)
     register_blueprints(app)
     register_templates(app)
     register_assets(app)
@@ -138,6 +139,13 @@ def register_plugins(app: Flask) -> None:
     from eoffice.plugins.manager import init_plugins
 
     init_plugins(app)
+
+
+def register_jobs(app: Flask) -> None:
+    """The background job queue (eoffice/jobs.py): SQLite in instance/ by default."""
+    from eoffice import jobs
+
+    jobs.init_app(app)
 
 
 def register_blueprints(app: Flask) -> None:

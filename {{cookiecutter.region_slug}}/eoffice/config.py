@@ -72,6 +72,16 @@ def _to_locale(value: Any) -> str:
     return text
 
 
+def _choice(*allowed: str):
+    def convert(value: Any) -> str:
+        text = str(value).strip().lower()
+        if text not in allowed:
+            raise ValueError(f"unknown value {value!r}; use one of {', '.join(allowed)}")
+        return text
+
+    return convert
+
+
 def _to_kdf(value: Any) -> str:
     """``scrypt:N:r:p`` with N a power of two of at least 2**10 (tests use the least)."""
     text = str(value).strip()
@@ -94,6 +104,8 @@ CONVERTERS = {
     "locale": _to_locale,
     "auto_bool": _to_auto_bool,
     "kdf": _to_kdf,
+    "jobs_backend": _choice("sqlite", "redis", "immediate"),
+    "smtp_security": _choice("starttls", "ssl", "none"),
 }
 
 
@@ -280,6 +292,60 @@ OPTIONS: tuple[Option, ...] = (
     Option("SIGNING_KDF", "scrypt:32768:8:3", "kdf",
            "How a signing passphrase becomes the key that encrypts an official's private "
            "key: scrypt:N:r:p (applies to new enrolments).", toml="signing.kdf"),
+    Option("JOBS_BACKEND", "sqlite", "jobs_backend",
+           "Where background jobs wait for the worker: sqlite (a file in instance/, no extra "
+           "service), redis (EOFFICE_REDIS_URL; several app servers) or immediate (run at "
+           "once, in the process that queues them; no worker).", toml="jobs.backend",
+           env="EOFFICE_JOBS_BACKEND"),
+    Option("JOBS_SQLITE_FILE", "jobs.db", str,
+           "The job queue's SQLite file (backend sqlite), relative to instance/.",
+           toml="jobs.sqlite_file"),
+    Option("JOBS_REDIS_URL", "", str,
+           "Redis server of the job queue (backend redis), e.g. redis://127.0.0.1:6379/0.",
+           toml="jobs.redis_url", env="EOFFICE_REDIS_URL"),
+    Option("JOBS_RETRIES", 5, int, "Times a failed job is tried again.",
+           toml="jobs.retries"),
+    Option("JOBS_RETRY_DELAY_SECONDS", 60, int, "Wait before a failed job is tried again.",
+           toml="jobs.retry_delay_seconds"),
+    Option("NOTIFY_DUE_SOON_DAYS", 2, int,
+           "Working days before a disposition's due date when its recipients are warned; "
+           "0: no due-soon warning.", toml="notifications.due_soon_days"),
+    Option("NOTIFY_DIGEST_HOUR", 7, int,
+           "Region-local hour (0-23) at which the daily digest e-mail goes to the users who "
+           "asked for it, on working days.", toml="notifications.digest_hour"),
+    Option("SMTP_HOST", "", str,
+           "SMTP server for notification e-mail; empty: no e-mail is sent.",
+           toml="mail.smtp_host", env="EOFFICE_SMTP_HOST"),
+    Option("SMTP_PORT", 587, int, "SMTP port (587 STARTTLS, 465 SSL, 25 plain).",
+           toml="mail.smtp_port", env="EOFFICE_SMTP_PORT"),
+    Option("SMTP_SECURITY", "starttls", "smtp_security",
+           "starttls, ssl or none (none only for a relay on the same machine or network).",
+           toml="mail.security", env="EOFFICE_SMTP_SECURITY"),
+    Option("SMTP_USERNAME", "", str, "SMTP login; empty: no login.",
+           env="EOFFICE_SMTP_USERNAME"),
+    Option("SMTP_PASSWORD", "", str, "SMTP password (in .env only).",
+           env="EOFFICE_SMTP_PASSWORD"),
+    Option("SMTP_TIMEOUT_SECONDS", 15, int, "Network timeout of one SMTP session.",
+           toml="mail.timeout_seconds"),
+    Option("WHATSAPP_URL", "", str,
+           "WhatsApp gateway webhook (https://...) that notifications are POSTed to as JSON; "
+           "empty: no WhatsApp.", toml="whatsapp.url", env="EOFFICE_WHATSAPP_URL"),
+    Option("WHATSAPP_TOKEN", "", str,
+           "Bearer token sent to the WhatsApp gateway (in .env only).",
+           env="EOFFICE_WHATSAPP_TOKEN"),
+    Option("WHATSAPP_SECRET", "", str,
+           "Key of the HMAC-SHA256 signature of each request (X-Eoffice-Signature), so the "
+           "gateway can check it came from here (in .env only).",
+           env="EOFFICE_WHATSAPP_SECRET"),
+    Option("WHATSAPP_TEMPLATE", '{"phone": "{phone}", "message": "{text}"}', str,
+           "The JSON body sent to the gateway; {phone}, {text}, {link} and {name} in its "
+           "strings are replaced.", toml="whatsapp.template"),
+    Option("WHATSAPP_TIMEOUT_SECONDS", 10, int, "Network timeout of one gateway request.",
+           toml="whatsapp.timeout_seconds"),
+    Option("MAIL_FROM", "", str,
+           "Sender address of notification e-mail, e.g. \"E-Office <noreply@contoh.go.id>\"; "
+           "empty: the region's e-mail (region.email).", toml="mail.from",
+           env="EOFFICE_MAIL_FROM"),
 )
 
 OPTIONS_BY_KEY = {option.key: option for option in OPTIONS}

@@ -9,8 +9,10 @@ from flask_sqlalchemy import SQLAlchemy
 from flask_wtf.csrf import CSRFProtect
 
 from eoffice.db import Base
+from eoffice.events import EventSession
 
-db = SQLAlchemy(model_class=Base)
+# EventSession dispatches domain events after each commit (eoffice/events.py).
+db = SQLAlchemy(model_class=Base, session_options={"class_": EventSession})
 migrate = Migrate()
 login_manager = LoginManager()
 csrf = CSRFProtect()

@@ -10,6 +10,12 @@ from eoffice.exchange.models import Delivery, InboundLetter, Peer, ReceivedReque
 from eoffice.files import StoredFile
 from eoffice.letters.models import IncomingLetter, LetterAttachment, LetterRecipient
 from eoffice.naskah.models import NaskahType, SigningAuthority
+from eoffice.notifications.models import (
+    EventMark,
+    Notification,
+    NotificationDelivery,
+    NotificationPreference,
+)
 from eoffice.numbering import Counter
 from eoffice.org.models import ActingAssignment, Position, PositionPath, Unit, UnitPath
 from eoffice.outgoing.models import (
@@ -34,8 +40,9 @@ __all__ = [
     "Delivery", "InboundLetter", "Peer", "ReceivedRequest",
     "ApprovalStep", "DraftRevision", "OutgoingAttachment", "OutgoingLetter", "OutgoingRecipient",
     "AuditEvent", "AuditHead", "Classification", "Counter", "Disposition",
-    "DispositionInstruction", "DispositionRecipient", "Golongan", "IncomingLetter",
-    "LetterAttachment", "LetterRecipient", "NaskahType", "NumberingSeries", "Position",
+    "DispositionInstruction", "DispositionRecipient", "EventMark", "Golongan", "IncomingLetter",
+    "LetterAttachment", "LetterRecipient", "NaskahType", "Notification", "NotificationDelivery",
+    "NotificationPreference", "NumberingSeries", "Position",
     "RetentionSchedule", "SigningAuthority", "Staff", "StoredFile", "TrustRoot", "Unit", "User",
     "UserRole", "UserSession", "page_generation",
 ]

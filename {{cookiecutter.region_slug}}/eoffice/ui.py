@@ -164,6 +164,25 @@ def filter_number(value) -> str:
     return format_decimal(value)
 
 
+def unread_notifications() -> int:
+    """The bell's number for the logged-in user (0 outside a login): one indexed query,
+    run only by the pages that show the bell (templates/_notification_bell.html)."""
+    if not getattr(current_user, "is_authenticated", False) or \
+            getattr(current_user, "is_system", False):
+        return 0
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from eoffice.notifications.services import unread_count
+
+    try:
+        return unread_count(current_user)
+    except SQLAlchemyError:  # an error page for a database in trouble still renders
+        from eoffice.extensions import db
+
+        db.session.rollback()
+        return 0
+
+
 def init_app(app: Flask) -> None:
     from eoffice.search.text import highlight
     from eoffice.staff.nip import format_nip
@@ -177,6 +196,7 @@ def init_app(app: Flask) -> None:
     app.jinja_env.globals["highlight"] = highlight
     app.jinja_env.globals["can"] = can
     app.jinja_env.globals["labels"] = labels
+    app.jinja_env.globals["unread_notifications"] = unread_notifications
 
     @app.context_processor
     def _layout_context():

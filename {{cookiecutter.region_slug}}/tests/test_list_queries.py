@@ -36,7 +36,7 @@ def statements(client, count_queries, path: str) -> int:
 
 
 @pytest.mark.parametrize("path", ["/pegawai/", "/pegawai/?q=Pegawai&status=aktif",
-                                  "/admin/pengguna", "/admin/audit"])
+                                  "/admin/pengguna", "/admin/audit", "/pemberitahuan/"])
 def test_statements_do_not_grow_with_page_size(client, login, crowd, count_queries, path):
     login(crowd)
     separator = "&" if "?" in path else "?"

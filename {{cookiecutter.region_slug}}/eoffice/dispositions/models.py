@@ -49,6 +49,8 @@ class Disposition(TimestampMixin, db.Model):
     __table_args__ = (
         # The sender's queue, newest first.
         sa.Index("ix_dispositions_sender", "from_position_id", "id"),
+        # The hourly due-date scan (eoffice/notifications/scans.py).
+        sa.Index("ix_dispositions_due_date", "due_date"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -10,7 +10,7 @@ from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import joinedload, selectinload
 
-from eoffice import audit, files, numbering
+from eoffice import audit, events, files, numbering
 from eoffice.db import utcnow
 from eoffice.dispositions.models import (
     OPEN_STATUSES,
@@ -209,6 +209,10 @@ def dispose(letter: IncomingLetter, data: DispositionInput, *, actor,
         data |= {"capacity": capacity, "for_position": position.name}
     _letter_event("disposition.forwarded" if from_recipient else "disposition.created",
                   letter.id, actor, data)
+    events.emit("disposition_received", "incoming_letters", letter.id, actor=actor,
+                positions=targets, restricted=letter.is_restricted,
+                data={"disposition": disposition.id, "due": due.isoformat(),
+                      "from": position.name})
     return disposition
 
 
@@ -309,6 +313,10 @@ def send_back(recipient: DispositionRecipient, note: str, *, actor) -> None:
     _letter_event("disposition.returned", recipient.disposition.letter_id, actor,
                   {"recipient": recipient.id, "position": recipient.position.name,
                    "note": recipient.return_note})
+    letter = recipient.disposition.letter
+    events.emit("disposition_returned", "incoming_letters", letter.id, actor=actor,
+                positions=[recipient.position_id], restricted=letter.is_restricted,
+                data={"recipient": recipient.id})
 
 
 # --- Reading -------------------------------------------------------------------------

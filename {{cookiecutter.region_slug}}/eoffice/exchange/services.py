@@ -26,7 +26,7 @@ from flask import after_this_request, current_app, has_request_context, request
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import joinedload
 
-from eoffice import audit, files, numbering
+from eoffice import audit, events, files, numbering
 from eoffice.db import utcnow
 from eoffice.exchange import keys, protocol
 from eoffice.exchange.models import (
@@ -573,6 +573,9 @@ def _receive_letter(peer: Peer, payload: dict, sent_at: dt.datetime) -> Outcome:
     audit.record("letter.received", letter, data={
         "agenda_number": agenda_number, "from": peer.name, "number": details["number"],
         "message_id": payload["message_id"]})
+    events.emit("exchange_received", "incoming_letters", letter.id,
+                restricted=letter.is_restricted,
+                data={"agenda_number": agenda_number, "from": peer.name})
     return Outcome(201, {"status": "registered", "message_id": payload["message_id"],
                          "agenda_number": agenda_number})
 
@@ -664,6 +667,9 @@ def accept(inbound: InboundLetter, to_positions: list[int], cc_positions: list[i
     audit.record("letter.accepted", letter, actor=actor, data={
         "agenda_number": letter.agenda_number, "from": inbound.peer.name,
         "to": sorted(to_positions)})
+    from eoffice.letters.services import emit_registered
+
+    emit_registered(letter, actor=actor)
 
 
 def reject(inbound: InboundLetter, reason: str, *, actor) -> None:

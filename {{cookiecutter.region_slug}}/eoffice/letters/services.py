@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import aliased, joinedload, selectinload
 
-from eoffice import access, audit, files, numbering, paging
+from eoffice import access, audit, events, files, numbering, paging
 from eoffice.archive.models import Classification
 from eoffice.db import utcnow
 from eoffice.dispositions.models import Disposition, DispositionRecipient
@@ -193,7 +193,19 @@ def register_letter(data: LetterInput, *, actor) -> IncomingLetter:
     audit.record("letter.registered", letter, actor=actor, data={
         "agenda_number": agenda_number, "files": len(uploads),
         "duplicate_confirmed": bool(data.confirm_duplicate)})
+    emit_registered(letter, actor=actor)
     return letter
+
+
+def emit_registered(letter: IncomingLetter, *, actor) -> None:
+    """Tell the addressees (``letter_registered``) and the copy positions
+    (``copy_received``) that the letter is theirs: domain events, after the commit."""
+    data = {"agenda_number": letter.agenda_number}
+    for name, kind in (("letter_registered", "to"), ("copy_received", "cc")):
+        positions = [r.position_id for r in letter.recipients if r.kind == kind]
+        if positions:
+            events.emit(name, "incoming_letters", letter.id, actor=actor, positions=positions,
+                        restricted=letter.is_restricted, data=data)
 
 
 def agenda_opd_for(actor, chosen_id: int | None) -> Unit | None:

@@ -38,10 +38,51 @@ def doctor() -> None:
     for _ok, message in report.derived + report.files:
         click.echo("  " + message)
     _echo_audit(report)
+    _echo_jobs(report)
     click.echo(_("Plugins loaded: %(plugins)s", plugins=", ".join(report.plugins)))
     if not report.ok:
         sys.exit(1)
     click.echo(_("No problem found."))
+
+
+def _echo_jobs(report: services.DoctorReport) -> None:
+    """The job queue's health: waiting and retried jobs, failures, last periodic runs,
+    notifications that could not be delivered. Warnings only: a region may run without a
+    worker for a while (docs/it/worker.md)."""
+    from eoffice import jobs
+
+    if report.pending == []:  # the schema is there
+        from eoffice.notifications.services import failed_deliveries
+
+        failed = failed_deliveries()
+        if any(failed.values()):
+            click.echo("  " + _("WARNING: notifications not delivered: %(email)d by e-mail, "
+                                "%(whatsapp)d by WhatsApp (the errors: docs/it/notifikasi.md).",
+                                **failed))
+
+    health = jobs.health()
+    if health.error:
+        click.echo("  " + _("WARNING: the job queue (%(backend)s) cannot be read: %(error)s",
+                            backend=health.backend, error=health.error))
+        return
+    if health.backend == "immediate":
+        click.echo("  " + _("OK: jobs run at once where they are queued (immediate mode)."))
+        return
+    click.echo("  " + _("Job queue (%(backend)s): %(pending)d waiting, %(scheduled)d "
+                        "scheduled for a retry, %(failures)d failures so far.",
+                        backend=health.backend, pending=health.pending,
+                        scheduled=health.scheduled, failures=health.failures))
+    if health.last_error:
+        click.echo("  " + _("Last failure: %(job)s at %(at)s: %(error)s",
+                            **health.last_error))
+    for name, when in health.last_runs.items():
+        if when:
+            click.echo("  " + _("Periodic job %(name)s: last run %(when)s UTC.", name=name,
+                                when=when))
+        else:
+            click.echo("  " + _("WARNING: periodic job %(name)s has never run: is the worker "
+                                "running? (flask eoffice worker, see docs/it/worker.md)",
+                                name=name))
 
 
 def _echo_audit(report: services.DoctorReport) -> None:

@@ -63,6 +63,15 @@ def acting_position_ids(user, day: dt.date | None = None) -> dict[int, str]:
     return cache[key]
 
 
+def acting_user_ids(position_ids: list[int], day: dt.date | None = None) -> list[int]:
+    """The users who act for any of these positions on ``day`` (today by default): the
+    other side of ``acting_position_ids``, for telling a position's people of new work."""
+    return list(db.session.scalars(
+        sa.select(ActingAssignment.user_id).distinct()
+        .where(ActingAssignment.position_id.in_(position_ids), *_active(day or today()))
+        .order_by(ActingAssignment.user_id)))
+
+
 def acting_for(position_id: int, day: dt.date | None = None) -> ActingAssignment | None:
     """The assignment through which someone acts for the position on ``day``."""
     return db.session.scalar(

@@ -15,7 +15,7 @@ from flask import current_app, request
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import aliased, joinedload, selectinload
 
-from eoffice import audit, files, numbering
+from eoffice import audit, events, files, numbering
 from eoffice.archive.models import Classification
 from eoffice.db import utcnow
 from eoffice.extensions import db
@@ -318,6 +318,25 @@ def submit(letter: OutgoingLetter, *, actor) -> None:
     letter.current_step = 0
     letter.status = "in_review" if letter.steps else "approved"
     audit.record("outgoing.submitted", letter, actor=actor, data={"revision": letter.revision})
+    emit_awaiting(letter, actor=actor)
+
+
+def emit_awaiting(letter: OutgoingLetter, *, actor) -> None:
+    """Tell the position whose turn it now is: the current verifier (paraf) or, once
+    every paraf is given, the signatory (domain events, after the commit)."""
+    restricted = letter.security in RESTRICTED_LEVELS
+    step = current_step(letter)
+    if step is not None:
+        events.emit("draft_awaiting_paraf", "outgoing_letters", letter.id, actor=actor,
+                    positions=[step.position_id], restricted=restricted)
+    elif letter.status == "approved":
+        events.emit("draft_awaiting_signature", "outgoing_letters", letter.id, actor=actor,
+                    positions=[letter.signer_position_id], restricted=restricted)
+
+
+def _emit_to_drafter(name: str, letter: OutgoingLetter, *, actor, **data) -> None:
+    events.emit(name, "outgoing_letters", letter.id, actor=actor, user_ids=[letter.drafter_id],
+                restricted=letter.security in RESTRICTED_LEVELS, data=data)
 
 
 def current_step(letter: OutgoingLetter) -> ApprovalStep | None:
@@ -354,6 +373,7 @@ def approve(letter: OutgoingLetter, *, actor, note: str = "") -> None:
     if capacity:
         data |= {"capacity": capacity, "for_position": step.position.name}
     audit.record("outgoing.approved", letter, actor=actor, data=data)
+    emit_awaiting(letter, actor=actor)
 
 
 def return_draft(letter: OutgoingLetter, *, actor, note: str) -> None:
@@ -387,6 +407,7 @@ def return_draft(letter: OutgoingLetter, *, actor, note: str) -> None:
     letter.status = "returned"
     audit.record("outgoing.returned", letter, actor=actor,
                  data={"position": where, "note": note.strip()})
+    _emit_to_drafter("draft_returned", letter, actor=actor)
 
 
 def return_note(letter: OutgoingLetter, events) -> tuple[str, str] | None:
@@ -622,9 +643,10 @@ def sign(letter: OutgoingLetter, *, actor, passphrase: str) -> None:
 
 
 def issued(letter: OutgoingLetter, *, actor) -> None:
-    """What follows the letter's last signature: the letter it corrects is cancelled,
-    and peer regions' deliveries are queued."""
+    """What follows the letter's last signature: the drafter is told, the letter it
+    corrects is cancelled, and peer regions' deliveries are queued."""
     number = letter.number
+    _emit_to_drafter("letter_signed", letter, actor=actor, number=number)
     if letter.replaces_id:
         old = db.session.get(OutgoingLetter, letter.replaces_id)
         old.status = "cancelled"
@@ -779,6 +801,9 @@ def send(letter: OutgoingLetter, dispatches: list[Dispatch], *, actor) -> list[i
             recipient.dispatched_by_id = actor.id
         audit.record("letter.registered", incoming, actor=actor, data={
             "agenda_number": incoming.agenda_number, "from_outgoing": letter.number})
+        from eoffice.letters.services import emit_registered
+
+        emit_registered(incoming, actor=actor)
         delivered.append(incoming.id)
     for recipient in external:
         item = by_id[recipient.id]
@@ -787,6 +812,7 @@ def send(letter: OutgoingLetter, dispatches: list[Dispatch], *, actor) -> list[i
     letter.status, letter.sent_at = "sent", utcnow()
     audit.record("outgoing.sent", letter, actor=actor,
                  data={"internal": len(internal), "external": len(external)})
+    _emit_to_drafter("letter_sent", letter, actor=actor, number=letter.number)
     if letter.closes_recipient_id:
         recipient = db.session.get(DispositionRecipient, letter.closes_recipient_id)
         if recipient is not None and recipient.is_open:

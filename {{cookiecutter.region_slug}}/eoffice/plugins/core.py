@@ -23,6 +23,7 @@ def eoffice_blueprints(app):
     from eoffice.exchange import endpoint_bp as exchange_endpoint_bp
     from eoffice.letters import bp as letters_bp
     from eoffice.naskah import bp as naskah_bp
+    from eoffice.notifications import bp as notifications_bp
     from eoffice.org import bp as org_bp
     from eoffice.outgoing import bp as outgoing_bp
     from eoffice.outgoing import verify_bp
@@ -35,7 +36,7 @@ def eoffice_blueprints(app):
     blueprints = [auth_bp, dashboard_bp, letters_bp, dispositions_bp, outgoing_bp, verify_bp,
                   org_bp, staff_bp, admin_bp, archive_bp, api_bp, api_ui_bp, exchange_bp,
                   exchange_endpoint_bp, search_bp, classification_bp, series_bp,
-                  signing_bp, naskah_bp, recipients_bp]
+                  signing_bp, naskah_bp, recipients_bp, notifications_bp]
     if app.config["BENCHMARK_ROUTE"]:  # the benchmark's bare route (eoffice.bench)
         from eoffice.bench import bp as bench_bp
 
@@ -175,5 +176,6 @@ def eoffice_cli_commands(app):
     from eoffice.bench.commands import bench
     from eoffice.cli import core_commands
     from eoffice.exchange.commands import exchange
+    from eoffice.jobs import worker_command
 
-    return [*core_commands(), token, exchange, bench]
+    return [*core_commands(), token, exchange, bench, worker_command]

@@ -107,3 +107,95 @@ def eoffice_signing_backends(app):
     ``wrong_passphrase``, ``expired``, ``revoked``, ``unavailable``) for a refusal; the
     letter then stays approved and takes no number. See docs/dev/plugins.md.
     """
+
+
+# --- Domain events (eoffice/events.py) --------------------------------------------------
+#
+# Each is called once per event, after the transaction that caused it has committed (never
+# when it was rolled back), with one argument ``event``: an ``eoffice.events.DomainEvent``
+# (``name``, ``object_type`` (a table name), ``object_id``, ``actor_id``, ``positions``,
+# ``user_ids``, ``restricted``, ``data``, ``occurred_at``). The implementation may read
+# and write the database through ``db.session`` and must commit its own writes; an
+# exception is logged and does not undo the change or stop the other subscribers. For a
+# ``restricted`` event (security level R or SR) pass on nothing of the letter's subject
+# or content: only that something arrived, with a link. Slow work (e-mail, gateways)
+# belongs in a job, not in the hook. See docs/dev/plugins.md.
+
+
+@hookspec
+def eoffice_letter_registered(event):
+    """An incoming letter (``incoming_letters``) was registered for its addressees:
+    by a clerk, by an internal sending, or accepted from the exchange inbox.
+    ``positions``: the addressee (``to``) positions; ``data``: ``agenda_number``."""
+
+
+@hookspec
+def eoffice_copy_received(event):
+    """The same registration, told to the copy (tembusan) positions in ``positions``;
+    ``object_type`` is ``incoming_letters``; ``data``: ``agenda_number``."""
+
+
+@hookspec
+def eoffice_disposition_received(event):
+    """A disposition on an incoming letter (``object_id``) reached the recipient
+    ``positions``; ``data``: ``disposition`` (id), ``due`` (ISO date), ``from`` (the
+    sending position's name)."""
+
+
+@hookspec
+def eoffice_disposition_returned(event):
+    """The sender sent a completed disposition back (the report was not enough):
+    ``positions`` is the recipient's position; ``data``: ``recipient`` (id)."""
+
+
+@hookspec
+def eoffice_draft_awaiting_paraf(event):
+    """A draft (``outgoing_letters``) waits for the paraf of the verifier position in
+    ``positions`` (after it was submitted, or after the previous verifier approved)."""
+
+
+@hookspec
+def eoffice_draft_awaiting_signature(event):
+    """A draft (``outgoing_letters``) passed every paraf and waits for the signatory
+    position in ``positions``."""
+
+
+@hookspec
+def eoffice_draft_returned(event):
+    """A verifier or the signatory returned the draft; ``user_ids`` holds the drafter."""
+
+
+@hookspec
+def eoffice_letter_signed(event):
+    """The letter (``outgoing_letters``) was signed and numbered; ``user_ids`` holds the
+    drafter; ``data``: ``number``."""
+
+
+@hookspec
+def eoffice_letter_sent(event):
+    """The signed letter was sent; ``user_ids`` holds the drafter; ``data``: ``number``.
+    Internal recipients are told by ``eoffice_letter_registered`` of the incoming letter
+    the sending created."""
+
+
+@hookspec
+def eoffice_exchange_received(event):
+    """A letter from another region's e-office (``incoming_letters``, status awaiting)
+    waits in the exchange inbox for a clerk of the receiving unit (``positions`` and
+    ``user_ids`` are empty: the clerks are those ``security.can_receive_exchange``
+    allows); ``data``: ``agenda_number``, ``from`` (the peer's name)."""
+
+
+@hookspec
+def eoffice_disposition_due_soon(event):
+    """An open disposition on the incoming letter ``object_id`` is due today or within
+    ``[notifications] due_soon_days`` working days; ``positions`` is the recipient's
+    position; ``data``: ``recipient`` (id), ``due`` (ISO date). Emitted by the periodic
+    scan (``eoffice.notifications.scans``) on working days, once per recipient and due
+    date."""
+
+
+@hookspec
+def eoffice_disposition_overdue(event):
+    """An open disposition is past its due date (the first working day after it, or the
+    first scan since); the same fields as ``eoffice_disposition_due_soon``."""

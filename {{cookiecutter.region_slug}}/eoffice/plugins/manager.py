@@ -43,10 +43,12 @@ def load_local_plugin(manager: pluggy.PluginManager, name: str) -> None:
 
 
 def init_plugins(app: Flask) -> pluggy.PluginManager:
+    from eoffice.notifications import hooks as notification_hooks
     from eoffice.plugins import core
 
     manager = create_plugin_manager()
     manager.register(core, name="eoffice.core")
+    manager.register(notification_hooks, name="eoffice.notifications")
     manager.load_setuptools_entrypoints(PROJECT_NAME)
     for name in app.config["PLUGINS_ENABLED"]:
         load_local_plugin(manager, name)

@@ -23,6 +23,7 @@ from flask_login import current_user, login_required
 
 from eoffice import audit
 from eoffice.db import Base, TimestampMixin, utcnow
+from eoffice.events import DomainEvent
 from eoffice.extensions import db
 from eoffice.forms import Form
 from eoffice.inputs import int_arg, page_arg
@@ -67,7 +68,8 @@ def staff_counts_by_unit() -> list[tuple[str, str, int]]:
 
 
 __all__ = [
-    "Base", "Blueprint", "DashboardCard", "Form", "LocalModel", "NavItem", "SigningError",
+    "Base", "Blueprint", "DashboardCard", "DomainEvent", "Form", "LocalModel", "NavItem",
+    "SigningError",
     "TimestampMixin", "abort", "can", "current_app", "current_user", "db", "flash", "gettext",
     "hookimpl", "int_arg", "lazy_gettext", "login_required", "page_arg", "permission_required",
     "record_event", "redirect", "render_template", "request", "staff_counts_by_unit",

@@ -65,6 +65,10 @@ def app_config(tmp_path_factory) -> dict:
         "SIGNING_KDF": "scrypt:1024:8:1",  # the least the option allows: fast tests
         "INSTANCE_PATH": str(tmp_path_factory.mktemp("instance")),
         "SERVER_NAME": None,
+        # Jobs run at once in the test's process (eoffice/jobs.py); a failed job is tried
+        # again at once, so a test sees the retry too.
+        "JOBS_BACKEND": "immediate",
+        "JOBS_RETRY_DELAY_SECONDS": 0,
     }
 
 
@@ -87,9 +91,9 @@ def _session_app(app_config):
 
 
 def _connection_bound_session_class():
-    from flask_sqlalchemy.session import Session
+    from eoffice.events import EventSession
 
-    class ConnectionBoundSession(Session):
+    class ConnectionBoundSession(EventSession):
         """A session that runs everything on the test's connection.
 
         Flask-SQLAlchemy's ``get_bind`` picks the app's engine and ignores the

@@ -1,7 +1,7 @@
 """naskah types of Permendagri 1/2023 as data; the signing-authority table; address book
 
-Revision ID: 0015_naskah
-Revises: 0014_signing_certs
+Revision ID: 0016_naskah
+Revises: 0015_page_generation
 Create Date: 2026-12-03 20:00:00
 
 - ``naskah_types``: the kinds of naskah dinas (eoffice/naskah/models.py). The five the
@@ -25,8 +25,8 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = '0015_naskah'
-down_revision = '0014_signing_certs'
+revision = '0016_naskah'
+down_revision = '0015_page_generation'
 branch_labels = None
 depends_on = None
 

@@ -1,7 +1,7 @@
 """several signatories on one outgoing letter
 
-Revision ID: 0015_signatories
-Revises: 0014_signing_certs
+Revision ID: 0017_signatories
+Revises: 0016_naskah
 Create Date: 2026-12-03 20:00:00
 
 ``outgoing_signatories`` holds the further signatories of a letter signed by several
@@ -15,8 +15,8 @@ import sqlalchemy as sa
 from alembic import op
 
 # revision identifiers, used by Alembic.
-revision = '0015_signatories'
-down_revision = '0014_signing_certs'
+revision = '0017_signatories'
+down_revision = '0016_naskah'
 branch_labels = None
 depends_on = None
 
