@@ -348,6 +348,8 @@ def _queue_options() -> tuple:
             joinedload(DispositionRecipient.disposition).joinedload(Disposition.from_position),
             joinedload(DispositionRecipient.position))
 _FAR = dt.date(9999, 12, 31)
+#: "Due soon" on the dashboard and in the queue: due today or in the next days.
+DUE_SOON_DAYS = 3
 
 
 def _queue_order(which: str):
@@ -372,19 +374,27 @@ def _queue_key(recipient: DispositionRecipient, which: str) -> tuple:
 
 
 def queue_query(user, which: str = "open") -> sa.Select:
-    """Disposition rows of the user's position: open, overdue, done, or sent by it."""
+    """Disposition rows of the user's position: open, due soon, overdue, done, or sent
+    by it (all, or those overdue at their recipients: a head's view of the unit)."""
     from eoffice.letters.services import today_local
 
     held = held_position_ids(user)  # their own, and those they act for today
+    today = today_local()
     query = sa.select(DispositionRecipient).join(Disposition, _ON_DISPOSITION)
-    if which == "sent":
+    if which in ("sent", "sent_overdue"):
         query = query.where(Disposition.from_position_id.in_(held))
     else:
-        query = query.where(DispositionRecipient.position_id.in_(held)).where(sa.exists().where(
+        query = query.where(DispositionRecipient.position_id.in_(held))
+    if which != "sent":
+        query = query.where(sa.exists().where(
             IncomingLetter.id == Disposition.letter_id, IncomingLetter.status != "cancelled"))
-    if which == "overdue":
+    if which in ("overdue", "sent_overdue"):
         query = query.where(DispositionRecipient.status.in_(OPEN_STATUSES),
-                            Disposition.due_date < today_local())
+                            Disposition.due_date < today)
+    elif which == "due_soon":
+        query = query.where(DispositionRecipient.status.in_(OPEN_STATUSES),
+                            Disposition.due_date >= today,
+                            Disposition.due_date <= today + dt.timedelta(days=DUE_SOON_DAYS))
     elif which == "done":
         query = query.where(DispositionRecipient.status == "done")
     elif which != "sent":
@@ -416,16 +426,27 @@ def queue_page(user, which: str = "open", *, cursor=None, per_page: int = 25):
 def disposition_queue_counts(user) -> dict[str, int]:
     from eoffice.letters.services import today_local
 
+    held = held_position_ids(user)
+    today = today_local()
     # From the (position, status) queue index: exact, as cheap as the queue is short.
+    # The dispositions a head gave that are overdue come from the sender index
+    # (ix_dispositions_sender), then each one's few recipients. One statement for all.
+    live = sa.exists().where(IncomingLetter.id == Disposition.letter_id,
+                             IncomingLetter.status != "cancelled")
     base = sa.select(sa.func.count()).select_from(DispositionRecipient).join(
         Disposition, _ON_DISPOSITION).where(
-        DispositionRecipient.position_id.in_(held_position_ids(user)),
-        DispositionRecipient.status.in_(OPEN_STATUSES), sa.exists().where(
-            IncomingLetter.id == Disposition.letter_id, IncomingLetter.status != "cancelled"))
-    opened, overdue = db.session.execute(sa.select(
-        base.scalar_subquery(),
-        base.where(Disposition.due_date < today_local()).scalar_subquery())).one()
-    return {"dispositions_open": opened or 0, "dispositions_overdue": overdue or 0}
+        DispositionRecipient.status.in_(OPEN_STATUSES), live)
+    mine = base.where(DispositionRecipient.position_id.in_(held))
+    opened, overdue, due_soon, given_overdue = db.session.execute(sa.select(
+        mine.scalar_subquery(),
+        mine.where(Disposition.due_date < today).scalar_subquery(),
+        mine.where(Disposition.due_date >= today, Disposition.due_date <= today
+                   + dt.timedelta(days=DUE_SOON_DAYS)).scalar_subquery(),
+        base.where(Disposition.from_position_id.in_(held),
+                   Disposition.due_date < today).scalar_subquery())).one()
+    return {"dispositions_open": opened or 0, "dispositions_overdue": overdue or 0,
+            "dispositions_due_soon": due_soon or 0,
+            "dispositions_given_overdue": given_overdue or 0}
 
 
 def active_instructions() -> list[DispositionInstruction]:

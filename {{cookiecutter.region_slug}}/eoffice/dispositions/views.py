@@ -12,7 +12,7 @@ from eoffice.extensions import db
 from eoffice.letters.services import today_local, visible_letter
 from eoffice.security import can_view_letter, holds, permission_required
 
-QUEUES = ("open", "overdue", "done", "sent")
+QUEUES = ("open", "due_soon", "overdue", "done", "sent", "sent_overdue")
 
 
 @bp.route("/")
