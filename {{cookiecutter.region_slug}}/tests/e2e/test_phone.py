@@ -123,3 +123,46 @@ def test_the_top_bar_is_one_row_on_an_office_screen(new_context, login_as, scree
     inactive = page.locator("#mainNav .nav-link:not(.active)").first
     assert _contrast(page, inactive) >= 4.5
     _fits(page)
+
+
+def _letter_with_a_scan():
+    """A letter to the demo's head with a PDF scan, registered by the demo's clerk."""
+    import datetime as dt
+
+    import sqlalchemy as sa
+
+    from eoffice.auth.models import User
+    from eoffice.extensions import db
+    from eoffice.letters.services import LetterInput, register_letter, today_local
+    from tests.letters.conftest import PDF_BYTES
+
+    clerk, head = (db.session.scalar(sa.select(User).where(User.username == name))
+                   for name in ("pencatat", "pimpinan"))
+    today = today_local()
+    letter = register_letter(LetterInput(
+        sender="Badan Kepegawaian Negara", sender_number="B-555/BKN/2026",
+        letter_date=today - dt.timedelta(days=1), received_date=today,
+        subject="Surat dengan pindaian untuk uji ponsel", security="B", speed="biasa",
+        to_positions=[head.staff.position.id], cc_positions=[],
+        uploads=[("pindaian.pdf", PDF_BYTES)]), actor=clerk)
+    db.session.commit()
+    return letter.id
+
+
+def test_the_scan_is_a_link_on_a_phone_and_a_frame_on_a_desk(new_context, live_server,
+                                                            login_as, tr_id, screenshot):
+    letter = live_server.run(_letter_with_a_scan)
+    page = _phone(new_context)
+    login_as(page, "pimpinan")
+    page.goto(f"/surat-masuk/{letter}")
+    expect(page.locator("#scan-viewer iframe, #scan-viewer img.img-fluid")).to_be_hidden()
+    link = page.locator("#scan-links a").first
+    expect(link).to_be_visible()
+    expect(link).to_contain_text(tr_id("Open the scan"))
+    _fits(page)
+    screenshot(page, "phone-letter-scan-link")
+    desk = new_context(viewport=OFFICE_SCREEN).new_page()
+    login_as(desk, "pimpinan")
+    desk.goto(f"/surat-masuk/{letter}")
+    expect(desk.locator("#scan-viewer iframe, #scan-viewer img.img-fluid").first).to_be_visible()
+    expect(desk.locator("#scan-links")).to_be_hidden()
