@@ -385,7 +385,7 @@ def queue_query(user, which: str = "open") -> sa.Select:
         query = query.where(Disposition.from_position_id.in_(held))
     else:
         query = query.where(DispositionRecipient.position_id.in_(held))
-    if which != "sent":
+    if which not in ("sent", "sent_overdue"):  # what one sent stays listed, as sent
         query = query.where(sa.exists().where(
             IncomingLetter.id == Disposition.letter_id, IncomingLetter.status != "cancelled"))
     if which in ("overdue", "sent_overdue"):
@@ -429,21 +429,30 @@ def disposition_queue_counts(user) -> dict[str, int]:
     held = held_position_ids(user)
     today = today_local()
     # From the (position, status) queue index: exact, as cheap as the queue is short.
-    # The dispositions a head gave that are overdue come from the sender index
-    # (ix_dispositions_sender), then each one's few recipients. One statement for all.
     live = sa.exists().where(IncomingLetter.id == Disposition.letter_id,
                              IncomingLetter.status != "cancelled")
-    base = sa.select(sa.func.count()).select_from(DispositionRecipient).join(
+    mine = sa.select(sa.func.count()).select_from(DispositionRecipient).join(
         Disposition, _ON_DISPOSITION).where(
-        DispositionRecipient.status.in_(OPEN_STATUSES), live)
-    mine = base.where(DispositionRecipient.position_id.in_(held))
+        DispositionRecipient.status.in_(OPEN_STATUSES), live,
+        DispositionRecipient.position_id.in_(held))
+    # The dispositions a head gave that are overdue: from the sender index
+    # (ix_dispositions_sender), then each one's few recipients by their disposition id
+    # (a correlated count: a join let PostgreSQL's planner read every recipient row).
+    # Like the "sent" list it does not look at the letter (an EXISTS on the letters made
+    # PostgreSQL read them all): an open disposition of a letter cancelled later stays
+    # counted until the head cancels it.
+    open_recipients = sa.select(sa.func.count()).select_from(DispositionRecipient).where(
+        DispositionRecipient.disposition_id == Disposition.id,
+        DispositionRecipient.status.in_(OPEN_STATUSES)).correlate(Disposition)
+    given = sa.select(sa.func.coalesce(sa.func.sum(open_recipients.scalar_subquery()), 0)
+                      ).select_from(Disposition).where(
+        Disposition.from_position_id.in_(held), Disposition.due_date < today)
     opened, overdue, due_soon, given_overdue = db.session.execute(sa.select(
         mine.scalar_subquery(),
         mine.where(Disposition.due_date < today).scalar_subquery(),
         mine.where(Disposition.due_date >= today, Disposition.due_date <= today
                    + dt.timedelta(days=DUE_SOON_DAYS)).scalar_subquery(),
-        base.where(Disposition.from_position_id.in_(held),
-                   Disposition.due_date < today).scalar_subquery())).one()
+        given.scalar_subquery())).one()
     return {"dispositions_open": opened or 0, "dispositions_overdue": overdue or 0,
             "dispositions_due_soon": due_soon or 0,
             "dispositions_given_overdue": given_overdue or 0}
