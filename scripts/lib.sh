@@ -81,7 +81,9 @@ pip_install_once() {
     stamp="$venv/.installed-$(basename "${sources[0]}").sha256"
     want="$(cat "${sources[@]}" | sha256sum | cut -d' ' -f1)"
     if [ "$(cat "$stamp" 2>/dev/null || true)" != "$want" ]; then
-        "$venv/bin/python" -m pip install -q --progress-bar off "$@"
+        # PIP_QUIET="" (demo.sh) lets pip print each package as it goes: progress.
+        # shellcheck disable=SC2086 # PIP_QUIET is one flag or none
+        "$venv/bin/python" -m pip install ${PIP_QUIET--q} --progress-bar off "$@"
         echo "$want" > "$stamp"
     fi
 }
@@ -112,4 +114,46 @@ template_snapshot() {
         (cd "$root" && cp -rp "${parts[@]}" "$dest/")
     fi
     [ -f "$dest/cookiecutter.json" ] || die "salinan template di $dest tidak lengkap"
+}
+
+# port_free HOST PORT: whether nothing listens on HOST:PORT yet.
+port_free() {
+    "$PYTHON" - "$1" "$2" <<'PY'
+import socket
+import sys
+
+with socket.socket() as probe:
+    probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        probe.bind((sys.argv[1], int(sys.argv[2])))
+    except OSError:
+        sys.exit(1)
+PY
+}
+
+# keep_demo_edits APP_DIR KEPT / restore_demo_edits APP_DIR KEPT: a trainer's region.toml
+# and local/ in the demo region, set aside before the template is baked over it and put
+# back after, so that a second demo.sh does not reset them.
+keep_demo_edits() {
+    local app="$1" kept="$2"
+    rm -rf "$kept"
+    [ -d "$app" ] || return 0
+    mkdir -p "$kept"
+    [ -f "$app/region.toml" ] && cp -p "$app/region.toml" "$kept/"
+    [ -d "$app/local" ] && cp -rp "$app/local" "$kept/"
+    return 0
+}
+
+restore_demo_edits() {
+    local app="$1" kept="$2"
+    [ -d "$kept" ] || return 0
+    if [ -f "$kept/region.toml" ]; then
+        cp -p "$kept/region.toml" "$app/region.toml"
+    fi
+    if [ -d "$kept/local" ]; then
+        rm -rf "$app/local"
+        cp -rp "$kept/local" "$app/local"
+    fi
+    say "region.toml dan local/ demo sebelumnya dipertahankan (hapus build/demo untuk mulai dari awal)"
+    rm -rf "$kept"
 }

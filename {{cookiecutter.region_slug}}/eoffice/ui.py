@@ -40,7 +40,12 @@ class NavGroup:
 
 @dataclass(frozen=True)
 class DashboardCard:
-    """A counter on the dashboard: a title, a number and a link."""
+    """A counter on the dashboard: a title, a number and a link.
+
+    ``first`` names the roles that need this counter before any other, each with its
+    place among them, e.g. ``(("pimpinan", 1), ("pegawai", 4))``: the dashboard shows
+    those cards at the top for a user whose main role is listed (``dashboard.services
+    .dashboard_role``), the others below."""
 
     title: str
     value: int | str
@@ -48,6 +53,11 @@ class DashboardCard:
     icon: str = "info-circle"
     order: int = 100
     url_args: tuple = ()
+    first: tuple[tuple[str, int], ...] = ()
+
+    def rank_for(self, role: str) -> int | None:
+        """This card's place among the first cards of ``role``, or None."""
+        return dict(self.first).get(role)
 
     @property
     def url(self) -> str | None:

@@ -1,10 +1,11 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import abort, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_pgettext
 from flask_login import current_user
+from sqlalchemy.orm import joinedload
 
 from eoffice import audit
 from eoffice.admin import bp
@@ -15,12 +16,14 @@ from eoffice.auth.models import User
 from eoffice.extensions import db
 from eoffice.inputs import page_arg, text_arg
 from eoffice.maintenance.chain import read_anchors
+from eoffice.org.models import Position
 from eoffice.security import ROLES, permission_required
 from eoffice.signing import roots
 from eoffice.signing.ca import fingerprint
 from eoffice.signing.forms import TrustRootForm
 from eoffice.signing.models import TrustRoot
 from eoffice.signing.verify import region_ca_certificate
+from eoffice.staff.models import Staff
 from eoffice.staff.nip import format_nip
 from eoffice.staff.services import staff_by_number
 from eoffice.ui import rows_per_page
@@ -35,12 +38,37 @@ ROLE_LABELS = {"admin": lazy_pgettext("user role", "Administrator"),
 @bp.route("/pengguna")
 @permission_required("users.manage")
 def users():
-    query = sa.select(User).order_by(User.username)
+    # The position column: each user's staff record, its position and unit, loaded in
+    # the same statement as the page (no query per row).
+    query = sa.select(User).options(
+        joinedload(User.staff).joinedload(Staff.position).joinedload(Position.unit)
+    ).order_by(User.username)
     q = text_arg("q") or ""  # a control character (a tampered link): no filter
     if q:
         query = query.where(sa.or_(User.username.ilike(f"%{q}%"), User.full_name.ilike(f"%{q}%")))
     page = db.paginate(query, page=page_arg(), per_page=rows_per_page(), max_per_page=100)
     return render_template("admin/users.html", page=page, q=q, role_labels=ROLE_LABELS)
+
+
+@bp.route("/pengguna/pegawai.json")
+@permission_required("users.manage")
+def staff_suggestions():
+    """Staff records without an account matching a name or the start of a NIP/PPPK
+    number: the new-user form's staff picker (static/js/staff-picker.js) offers them,
+    so that linking an account needs no NIP copied from another page."""
+    from eoffice.staff.services import StaffFilter, staff_query
+
+    q = text_arg("q", 100) or ""
+    if len(q) < 2:
+        return jsonify([])
+    query = staff_query(StaffFilter(q=q, status="aktif"), current_user).where(
+        ~sa.exists().where(User.staff_id == Staff.id)).limit(10)
+    return jsonify([{
+        "name": staff.name, "number": format_nip(staff.id_number),
+        "label": " · ".join(part for part in (
+            staff.name, staff.position.name if staff.position else staff.jabatan_name,
+            staff.unit.name if staff.unit else None) if part),
+    } for staff in db.session.scalars(query).unique() if staff.id_number])
 
 
 @bp.route("/pengguna/baru", methods=["GET", "POST"])

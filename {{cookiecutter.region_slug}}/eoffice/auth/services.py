@@ -6,6 +6,7 @@ import datetime as dt
 
 import sqlalchemy as sa
 from flask import current_app
+from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -59,6 +60,26 @@ def count_failed_password(user: User) -> None:
         ended = sessions.end_all(user, sessions.LOCKED)
         audit.record("auth.locked", user, actor=None, data={
             "minutes": current_app.config["LOGIN_LOCK_MINUTES"], "sessions_ended": ended})
+
+
+def lock_warning(user: User) -> str:
+    """What the next wrong password or signing passphrase would do, said while there is
+    still time: how many tries are left before the account (login included) is locked,
+    and for how long. Empty when no wrong try is counted."""
+    minutes = current_app.config["LOGIN_LOCK_MINUTES"]
+    if user.is_locked:
+        return gettext("Your account is now locked for %(m)d minutes, login included.",
+                       m=minutes)
+    if not user.failed_logins:
+        return ""
+    left = max(current_app.config["LOGIN_MAX_FAILURES"] - user.failed_logins, 1)
+    # Two messages rather than ngettext: Indonesian has one form, and the catalogue's
+    # translation tables (build/translate.py) hold plain strings.
+    if left == 1:
+        return gettext("1 more wrong password or passphrase locks your account for "
+                       "%(m)d minutes, login included.", m=minutes)
+    return gettext("%(num)d more wrong passwords or passphrases lock your account for "
+                   "%(m)d minutes, login included.", num=left, m=minutes)
 
 
 def is_locked(user: User) -> bool:

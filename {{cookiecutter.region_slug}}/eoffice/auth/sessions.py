@@ -127,7 +127,11 @@ def load(secret: str) -> User | None:
     now = utcnow()
     idle, lifetime = _limits()
     if row is None or row.revoked_at is not None or not row.user.active or row.user.is_locked:
+        locked = row is not None and row.user.active and row.user.is_locked
         setattr(g, _ENDED, ENDED)
+        if locked:  # said on the login page: until when, so that no one guesses again
+            setattr(g, _ENDED, LOCKED)
+            g._eoffice_locked_until = row.user.locked_until
         return None
     if now - row.last_seen_at > idle or now - row.created_at > lifetime:
         setattr(g, _ENDED, "expired")
@@ -323,8 +327,16 @@ def init_session_expiry(app: Flask) -> None:
         session.clear()
         if locale:
             session["locale"] = locale
-        flash(_l("Your session expired. Please log in again.") if ended == "expired" else
-              _l("Your session has ended. Please log in again."), "warning")
+        if ended == LOCKED:
+            from eoffice.ui import filter_datetime
+
+            flash(_l("Too many wrong passwords or signing passphrases in a row: your account "
+                     "is locked until %(time)s, login included, and you have been logged "
+                     "out everywhere.", time=filter_datetime(g.pop("_eoffice_locked_until"))),
+                  "warning")
+        else:
+            flash(_l("Your session expired. Please log in again.") if ended == "expired" else
+                  _l("Your session has ended. Please log in again."), "warning")
         if request.endpoint in ("auth.login", "auth.logout"):
             return None
         return redirect(url_for("auth.login", next=request.full_path))

@@ -356,6 +356,8 @@ def _queue_options() -> tuple:
             joinedload(DispositionRecipient.disposition).joinedload(Disposition.from_position),
             joinedload(DispositionRecipient.position))
 _FAR = dt.date(9999, 12, 31)
+#: "Due soon" on the dashboard and in the queue: due today or in the next days.
+DUE_SOON_DAYS = 3
 
 
 def _queue_order(which: str):
@@ -380,19 +382,27 @@ def _queue_key(recipient: DispositionRecipient, which: str) -> tuple:
 
 
 def queue_query(user, which: str = "open") -> sa.Select:
-    """Disposition rows of the user's position: open, overdue, done, or sent by it."""
+    """Disposition rows of the user's position: open, due soon, overdue, done, or sent
+    by it (all, or those overdue at their recipients: a head's view of the unit)."""
     from eoffice.letters.services import today_local
 
     held = held_position_ids(user)  # their own, and those they act for today
+    today = today_local()
     query = sa.select(DispositionRecipient).join(Disposition, _ON_DISPOSITION)
-    if which == "sent":
+    if which in ("sent", "sent_overdue"):
         query = query.where(Disposition.from_position_id.in_(held))
     else:
-        query = query.where(DispositionRecipient.position_id.in_(held)).where(sa.exists().where(
+        query = query.where(DispositionRecipient.position_id.in_(held))
+    if which not in ("sent", "sent_overdue"):  # what one sent stays listed, as sent
+        query = query.where(sa.exists().where(
             IncomingLetter.id == Disposition.letter_id, IncomingLetter.status != "cancelled"))
-    if which == "overdue":
+    if which in ("overdue", "sent_overdue"):
         query = query.where(DispositionRecipient.status.in_(OPEN_STATUSES),
-                            Disposition.due_date < today_local())
+                            Disposition.due_date < today)
+    elif which == "due_soon":
+        query = query.where(DispositionRecipient.status.in_(OPEN_STATUSES),
+                            Disposition.due_date >= today,
+                            Disposition.due_date <= today + dt.timedelta(days=DUE_SOON_DAYS))
     elif which == "done":
         query = query.where(DispositionRecipient.status == "done")
     elif which != "sent":
@@ -424,16 +434,36 @@ def queue_page(user, which: str = "open", *, cursor=None, per_page: int = 25):
 def disposition_queue_counts(user) -> dict[str, int]:
     from eoffice.letters.services import today_local
 
+    held = held_position_ids(user)
+    today = today_local()
     # From the (position, status) queue index: exact, as cheap as the queue is short.
-    base = sa.select(sa.func.count()).select_from(DispositionRecipient).join(
+    live = sa.exists().where(IncomingLetter.id == Disposition.letter_id,
+                             IncomingLetter.status != "cancelled")
+    mine = sa.select(sa.func.count()).select_from(DispositionRecipient).join(
         Disposition, _ON_DISPOSITION).where(
-        DispositionRecipient.position_id.in_(held_position_ids(user)),
-        DispositionRecipient.status.in_(OPEN_STATUSES), sa.exists().where(
-            IncomingLetter.id == Disposition.letter_id, IncomingLetter.status != "cancelled"))
-    opened, overdue = db.session.execute(sa.select(
-        base.scalar_subquery(),
-        base.where(Disposition.due_date < today_local()).scalar_subquery())).one()
-    return {"dispositions_open": opened or 0, "dispositions_overdue": overdue or 0}
+        DispositionRecipient.status.in_(OPEN_STATUSES), live,
+        DispositionRecipient.position_id.in_(held))
+    # The dispositions a head gave that are overdue: from the sender index
+    # (ix_dispositions_sender), then each one's few recipients by their disposition id
+    # (a correlated count: a join let PostgreSQL's planner read every recipient row).
+    # Like the "sent" list it does not look at the letter (an EXISTS on the letters made
+    # PostgreSQL read them all): an open disposition of a letter cancelled later stays
+    # counted until the head cancels it.
+    open_recipients = sa.select(sa.func.count()).select_from(DispositionRecipient).where(
+        DispositionRecipient.disposition_id == Disposition.id,
+        DispositionRecipient.status.in_(OPEN_STATUSES)).correlate(Disposition)
+    given = sa.select(sa.func.coalesce(sa.func.sum(open_recipients.scalar_subquery()), 0)
+                      ).select_from(Disposition).where(
+        Disposition.from_position_id.in_(held), Disposition.due_date < today)
+    opened, overdue, due_soon, given_overdue = db.session.execute(sa.select(
+        mine.scalar_subquery(),
+        mine.where(Disposition.due_date < today).scalar_subquery(),
+        mine.where(Disposition.due_date >= today, Disposition.due_date <= today
+                   + dt.timedelta(days=DUE_SOON_DAYS)).scalar_subquery(),
+        given.scalar_subquery())).one()
+    return {"dispositions_open": opened or 0, "dispositions_overdue": overdue or 0,
+            "dispositions_due_soon": due_soon or 0,
+            "dispositions_given_overdue": given_overdue or 0}
 
 
 def active_instructions() -> list[DispositionInstruction]:

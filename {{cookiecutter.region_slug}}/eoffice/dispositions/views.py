@@ -13,7 +13,7 @@ from eoffice.letters.services import today_local, visible_letter
 from eoffice.pagecache import cached_page
 from eoffice.security import can_view_letter, holds, permission_required
 
-QUEUES = ("open", "overdue", "done", "sent")
+QUEUES = ("open", "due_soon", "overdue", "done", "sent", "sent_overdue")
 
 
 @bp.route("/")

@@ -638,6 +638,16 @@ def queue_counts(user) -> dict[str, int]:
     return counts
 
 
+def received_today_count(user) -> int:
+    """Letters received today in the agenda book the user keeps (their OPD's, or the
+    region's own): the clerk's "agenda today", read from the (book, day) index."""
+    opd = agenda_book_opd(user, None)
+    book = IncomingLetter.agenda_opd_id == opd.id if opd is not None else \
+        IncomingLetter.agenda_opd_id.is_(None)
+    return db.session.scalar(sa.select(sa.func.count()).select_from(IncomingLetter).where(
+        book, IncomingLetter.received_date == today_local())) or 0
+
+
 def recent_senders(user, limit: int = 300) -> list[str]:
     """Distinct earlier senders of letters ``user`` may see, most recent first, for
     suggestions (the sender of a letter one may not see is not suggested either)."""

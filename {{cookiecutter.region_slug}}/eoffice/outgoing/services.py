@@ -664,17 +664,19 @@ def _refused(letter: OutgoingLetter, actor, error) -> OutgoingError:
     """Undo the attempt (the number too) and keep only the refusal: its audit event and,
     for a wrong passphrase, one more failure toward the account lock (like a failed
     login), committed here because the caller rolls back."""
-    from eoffice.auth.services import count_failed_password
+    from eoffice.auth.services import count_failed_password, lock_warning
 
     letter_id = letter.id
     db.session.rollback()
     numbering.begin_write()
+    message = str(error)
     if error.code == "wrong_passphrase":
         count_failed_password(actor)
+        message = f"{message} {lock_warning(actor)}"  # before the lock, not after it
     audit.record("outgoing.sign_refused", db.session.get(OutgoingLetter, letter_id),
                  actor=actor, data={"reason": error.code})
     db.session.commit()
-    return OutgoingError({"passphrase": str(error)})
+    return OutgoingError({"passphrase": message})
 
 
 def _signing_backend(letter: OutgoingLetter, actor):

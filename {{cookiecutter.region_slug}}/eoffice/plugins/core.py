@@ -79,12 +79,14 @@ def eoffice_nav_items(user):
 
 @hookimpl
 def eoffice_dashboard_cards(user):
+    from eoffice.dispositions.services import DUE_SOON_DAYS
     from eoffice.extensions import db
     from eoffice.org.models import Position, Unit
     from eoffice.security import can, staff_scope
     from eoffice.staff.models import Staff
     from eoffice.ui import DashboardCard
 
+    head = user.has_role("pimpinan")
     cards = []
     if can(user, "letters.view"):
         from eoffice.letters.services import queue_counts
@@ -92,37 +94,58 @@ def eoffice_dashboard_cards(user):
         counts = queue_counts(user)
         cards += [
             DashboardCard(_("Letters to read"), counts["to_read"], "letters.index", "envelope",
-                          20, (("antrian", "to_read"),)),
+                          20, (("antrian", "to_read"),), (("pimpinan", 1), ("pegawai", 4))),
             DashboardCard(_("Dispositions to act on"), counts["dispositions_open"],
-                          "dispositions.index", "diagram-2", 21, (("antrian", "open"),)),
+                          "dispositions.index", "diagram-2", 21, (("antrian", "open"),),
+                          (("pimpinan", 5), ("pegawai", 1))),
+            DashboardCard(_("Due within %(n)d days", n=DUE_SOON_DAYS),
+                          counts["dispositions_due_soon"], "dispositions.index", "alarm",
+                          21, (("antrian", "due_soon"),), (("pegawai", 2),)),
             DashboardCard(_("Overdue"), counts["dispositions_overdue"], "dispositions.index",
-                          "alarm", 22, (("antrian", "overdue"),)),
+                          "alarm", 22, (("antrian", "overdue"),), (("pegawai", 3),)),
             DashboardCard(_("Unread copies"), counts["copies"], "letters.index", "files", 23,
                           (("antrian", "copies"),)),
         ]
+        if head or counts["dispositions_given_overdue"]:
+            cards.append(DashboardCard(
+                _("Overdue dispositions I gave"), counts["dispositions_given_overdue"],
+                "dispositions.index", "alarm", 22, (("antrian", "sent_overdue"),),
+                (("pimpinan", 3),)))
         if can(user, "letters.register"):
             cards.append(DashboardCard(_("Letters I registered"), counts["registered_by_me"],
                                        "letters.index", "envelope-check", 24,
-                                       (("antrian", "registered_by_me"),)))
+                                       (("antrian", "registered_by_me"),), (("pencatat", 2),)))
+        if can(user, "letters.register") and can(user, "letters.agenda"):
+            from eoffice.letters.services import received_today_count, today_local
+
+            today = today_local().isoformat()
+            cards.append(DashboardCard(_("Received today"), received_today_count(user),
+                                       "letters.agenda", "journal-text", 24,
+                                       (("date_from", today), ("date_to", today)),
+                                       (("pencatat", 1),)))
         from eoffice.security import can_receive_exchange
 
         if can_receive_exchange(user):
             from eoffice.exchange.services import awaiting_count
 
             cards.append(DashboardCard(_("Letters from other regions to accept"),
-                                       awaiting_count(), "exchange.inbox", "inboxes", 25))
+                                       awaiting_count(), "exchange.inbox", "inboxes", 25,
+                                       first=(("pencatat", 4),)))
     if can(user, "outgoing.view"):
         from eoffice.outgoing.services import queue_counts as outgoing_counts
 
         counts = outgoing_counts(user)
-        for key, title, icon, order in (
-                ("to_verify", _("Drafts to verify"), "check2-circle", 30),
-                ("to_sign", _("Letters to sign"), "pen", 31),
-                ("to_send", _("Letters to send"), "send-check", 32),
-                ("returned", _("Drafts returned to me"), "arrow-counterclockwise", 33)):
-            if counts[key] or key in ("to_verify", "to_sign"):
+        for key, title, icon, order, first in (
+                ("to_verify", _("Drafts to verify"), "check2-circle", 30, (("pimpinan", 4),)),
+                ("to_sign", _("Letters to sign"), "pen", 31, (("pimpinan", 2),)),
+                ("to_send", _("Letters to send"), "send-check", 32, (("pencatat", 3),)),
+                ("returned", _("Drafts returned to me"), "arrow-counterclockwise", 33,
+                 (("pegawai", 5),))):
+            # Verifying and signing are a head's daily work: their cards stay, even at
+            # zero; anyone else sees them only when something waits.
+            if counts[key] or (head and key in ("to_verify", "to_sign")):
                 cards.append(DashboardCard(title, counts[key], "outgoing.index", icon, order,
-                                           (("antrian", key),)))
+                                           (("antrian", key),), first))
     if can(user, "staff.view"):
         scope = staff_scope(user)
         query = sa.select(sa.func.count()).select_from(Staff).where(Staff.status == "aktif")

@@ -54,7 +54,11 @@ def eoffice_cli_commands(app):
 def eoffice_dashboard_cards(user):
     """Return a list of ``DashboardCard`` shown on the dashboard for ``user``.
 
-    Called on each dashboard view; keep each card to one or two cheap queries.
+    Called on each dashboard view; keep each card to one or two cheap queries. A card's
+    ``first`` names the roles that need it before anything else (e.g.
+    ``(("pegawai", 6),)``): it is then shown in the dashboard's top section for users
+    whose main role that is (pimpinan, then pencatat, then pegawai); other cards go
+    below, those at zero toned down.
     """
 
 

@@ -37,7 +37,13 @@ def _certificates_panel():
     """What ``signing/_certificates.html`` and the sign form show, on any page."""
     return {"signing_certificates": sertifikat.certificates_of,
             "signing_enrol_form": EnrolForm, "signing_revoke_form": RevokeForm,
-            "signing_problem": signing_problem}
+            "signing_problem": signing_problem, "signing_lock_warning": _lock_warning}
+
+
+def _lock_warning(user) -> str:
+    from eoffice.auth.services import lock_warning
+
+    return lock_warning(user)
 
 
 def _enrol(user: User, back: str):

@@ -113,3 +113,43 @@ def test_new_user_form_does_not_speak_of_a_current_password(client, create_user,
     user = create_user("kept", roles=["pegawai"])
     edit = page_text(client.get(f"/admin/pengguna/{user.id}/ubah"))
     assert "Leave empty to keep the current password." in edit
+
+
+def test_users_list_shows_each_users_position(client, create_unit, create_staff,
+                                              create_position, create_user, as_admin):
+    unit = create_unit(name="Bidang Aptika")
+    siti = create_staff(name="Siti Aminah", nip=NIP_SITI, unit=unit)
+    create_position(unit, "Kepala Bidang Aptika", holder=siti)
+    create_user("siti", full_name="Siti Aminah", staff=siti)
+    create_user("tanpa", full_name="Tanpa Jabatan")
+    db.session.commit()
+    text = page_text(client.get("/admin/pengguna"))
+    assert "<th>Position</th>" in text
+    row = text.split("<td>siti</td>", 1)[1].split("</tr>", 1)[0]
+    assert "Kepala Bidang Aptika" in row and "Bidang Aptika" in row
+    row = text.split("<td>tanpa</td>", 1)[1].split("</tr>", 1)[0]
+    assert "No staff record linked" in row
+
+
+def test_staff_picker_suggests_unlinked_staff_by_name_or_nip(client, create_staff,
+                                                             create_user, as_admin):
+    siti = create_staff(name="Siti Aminah", nip=NIP_SITI, jabatan_name="Pranata Komputer")
+    taken = create_staff(name="Siti Rahma")
+    create_user("rahma", staff=taken)
+    db.session.commit()
+    found = client.get("/admin/pengguna/pegawai.json?q=siti").get_json()
+    assert [s["name"] for s in found] == ["Siti Aminah"]  # Siti Rahma has an account
+    assert found[0]["number"] == "19850215 201012 2 001"
+    assert "Pranata Komputer" in found[0]["label"]
+    assert client.get("/admin/pengguna/pegawai.json?q=1985021").get_json()[0]["name"] == \
+        siti.name
+    assert client.get("/admin/pengguna/pegawai.json?q=s").get_json() == []  # too short
+    assert client.get("/admin/pengguna/pegawai.json?q=%00x").status_code in (200, 400)
+    form = page_text(client.get("/admin/pengguna/baru"))
+    assert 'list="staff-suggestions"' in form and 'data-eo-staff-picker' in form
+    assert '<datalist id="staff-suggestions">' in form and "staff-picker.js" in form
+
+
+def test_staff_picker_is_for_user_administrators_only(client, create_user, login):
+    login(create_user("biasa", roles=["pegawai"]))
+    assert client.get("/admin/pengguna/pegawai.json?q=siti").status_code == 403

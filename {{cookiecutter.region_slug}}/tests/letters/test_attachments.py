@@ -124,3 +124,35 @@ def test_an_attachment_of_another_letter_is_not_found(client, login, office, reg
     assert client.get(url + "?inline=1").status_code == 404
     assert client.get(f"/surat-masuk/{mine.id}/berkas/999999").status_code == 404
     assert client.get(f"/surat-masuk/999999/berkas/{mine.attachments[0].id}").status_code == 404
+
+
+def test_the_scan_viewer_on_the_letter_and_beside_the_disposition_form(client, login, office,
+                                                                      register):
+    """On a desk the scan is shown inline (a PDF in a frame, an image as it is); on a
+    phone, where a PDF frame stays an empty box, the letter page gives a link to open
+    each scan and a thumbnail of each image. The disposition form shows the scan beside
+    it on a desk. Someone who may not see the letter gets neither page nor file."""
+    letter = register(office, uploads=[("surat.pdf", PDF_BYTES), ("hal2.png", PNG_BYTES)])
+    pdf, png = letter.attachments
+    login(office.users["kadis"])
+    page = page_text(client.get(f"/surat-masuk/{letter.id}"))
+    viewer = page.split('id="scan-viewer"', 1)[1].split("</section>", 1)[0]
+    assert f'src="/surat-masuk/{letter.id}/berkas/{pdf.id}?inline=1"' in viewer
+    phone = viewer.split('id="scan-links"', 1)[1]
+    assert f'href="/surat-masuk/{letter.id}/berkas/{pdf.id}?inline=1"' in phone
+    assert f'src="/surat-masuk/{letter.id}/berkas/{png.id}?inline=1"' in phone  # thumbnail
+    assert "Open the scan" in phone
+    form = page_text(client.get(f"/disposisi/surat/{letter.id}/baru"))
+    assert 'id="scan-viewer"' in form
+    assert f'src="/surat-masuk/{letter.id}/berkas/{pdf.id}?inline=1"' in form
+    login(office.users["other_head"])  # another office: may not see this letter
+    assert client.get(f"/disposisi/surat/{letter.id}/baru").status_code == 404
+    assert client.get(f"/surat-masuk/{letter.id}/berkas/{pdf.id}?inline=1").status_code == 404
+
+
+def test_a_letter_without_a_scan_has_no_empty_viewer(client, login, office, register):
+    letter = register(office)
+    login(office.users["kadis"])
+    page = page_text(client.get(f"/surat-masuk/{letter.id}"))
+    assert 'id="scan-viewer"' not in page and "<iframe" not in page
+    assert 'id="scan-viewer"' not in page_text(client.get(f"/disposisi/surat/{letter.id}/baru"))

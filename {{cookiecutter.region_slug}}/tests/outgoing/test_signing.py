@@ -72,10 +72,41 @@ def test_wrong_signing_passphrases_lock_signing_and_login(app, client, office, m
     response = client.post(f"/surat-keluar/{letter.id}/tandatangani",
                            data={"passphrase": PASSPHRASE}, follow_redirects=True)
     assert response.request.path == "/masuk"
-    assert "Your session has ended. Please log in again." in page_text(response)
+    assert "your account is locked until" in page_text(response)
     assert reload(letter).status == "approved"
     assert client.post("/masuk", data={"username": kadis.username,
                                        "password": PASSWORD}).status_code == 200  # locked
+
+
+def test_the_signatory_is_warned_before_the_lock_and_told_its_end(app, client, office,
+                                                                   make_draft, advance):
+    """Each wrong passphrase says how many tries are left before the account (login
+    included) is locked; the sign box says it too before the next try; the try that
+    locks logs out with the time the lock ends."""
+    letter = advance(make_draft(), "approved")
+    tries = app.config["LOGIN_MAX_FAILURES"]
+    minutes = app.config["LOGIN_LOCK_MINUTES"]
+    log_in(client, office.users["kadis"])
+    page = page_text(client.get(f"/surat-keluar/{letter.id}"))
+    assert 'id="signing-tries"' not in page
+    assert re.search(r'<label[^>]*for="sign-passphrase"[^>]*>Signing passphrase</label>', page)
+    for left in range(tries - 1, 0, -1):
+        page = page_text(client.post(f"/surat-keluar/{letter.id}/tandatangani",
+                                     data={"passphrase": "tebakan"}, follow_redirects=True))
+        assert "The signing passphrase is wrong." in page
+        warning = (f"{left} more wrong password or passphrase locks your account for "
+                   f"{minutes} minutes" if left == 1 else
+                   f"{left} more wrong passwords or passphrases lock your account for "
+                   f"{minutes} minutes")
+        assert warning in page, left
+        box = page.split('id="signing-tries"', 1)[1].split("</div>", 1)[0]
+        assert warning in box
+    response = client.post(f"/surat-keluar/{letter.id}/tandatangani",
+                           data={"passphrase": "tebakan"}, follow_redirects=True)
+    assert response.request.path == "/masuk"
+    page = page_text(response)
+    assert "your account is locked until" in page
+    assert re.search(r"locked until \w{3} \d{1,2}, \d{4}, \d{1,2}:\d{2}\s[AP]M WIB", page)
 
 
 def test_only_the_signatory_signs(client, office, make_draft, advance):
