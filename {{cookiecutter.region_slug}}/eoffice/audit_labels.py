@@ -34,9 +34,14 @@ GROUPS = {
     "retention_schedule": _l("Classification and instructions"),
     "numbering": _l("Numbering series"),
     "signing": _l("Electronic signatures"),
+    "berkas": _l("Berkas and retention"),
 }
 
 ACTIONS = {
+    "berkas.opened": _l("Berkas opened"),
+    "berkas.letter_filed": _l("Letter filed into a berkas"),
+    "berkas.letter_removed": _l("Letter taken out of a berkas"),
+    "berkas.closed": _l("Berkas closed"),
     "signing.enrolled": _l("Signing certificate enrolled"),
     "signing.revoked": _l("Signing certificate revoked"),
     "signing.root_added": _l("Trust root added"),
@@ -109,6 +114,7 @@ OBJECTS = {
     "units": (_l("Unit"), "org.edit_unit", "unit_id"),
     "positions": (_l("Position"), "org.edit_position", "position_id"),
     "classifications": (_l("Classification"), "archive.edit", "item_id"),
+    "berkas": (_l("Berkas"), "records.detail", "berkas_id"),
     "api_tokens": (_l("API token"), None, None),
     "exchange_peers": (_l("Partner region"), None, None),
     "disposition_instructions": (_l("Instruction"), None, None),

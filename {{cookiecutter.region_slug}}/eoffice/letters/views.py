@@ -9,6 +9,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from eoffice import files, paging
+from eoffice.archive import filing
 from eoffice.dispositions import services as disposition_services
 from eoffice.extensions import db
 from eoffice.letters import bp, services
@@ -149,7 +150,8 @@ def detail(letter_id: int):
         has_subordinates=any(len(positions_below(p.id)) > 1 for p in held),
         can_cancel=services.can_cancel(letter, current_user),
         my_recipient=my_recipient, my_position_ids=[p.id for p in held],
-        today=services.today_local(), cancel_form=ReasonForm(), file_form=NoteForm())
+        today=services.today_local(), cancel_form=ReasonForm(), file_form=NoteForm(),
+        filing=filing.letter_filing(letter, current_user))
 
 
 @bp.route("/<int:letter_id>/berkas/<int:attachment_id>")
