@@ -131,7 +131,8 @@ class ClassificationField(wtforms.Field):
 
 
 BERKAS_STATUS_CHOICES = [
-    ("open", _l("open")), ("closed", _l("closed (active)")), ("inaktif", _l("inactive")),
+    ("open", _l("open")), ("closed", _l("closed (active)")),
+    ("inaktif", _l("inactive (records centre)")),
     ("usul_musnah", _l("proposed for destruction")), ("usul_serah", _l("proposed for handover")),
     ("dinilai_kembali", _l("to be reviewed again")), ("musnah", _l("destroyed")),
     ("diserahkan", _l("handed over")),
