@@ -35,6 +35,7 @@ GROUPS = {
     "numbering": _l("Numbering series"),
     "signing": _l("Electronic signatures"),
     "berkas": _l("Berkas and retention"),
+    "berita_acara": _l("Berkas and retention"),
 }
 
 ACTIONS = {
@@ -42,6 +43,11 @@ ACTIONS = {
     "berkas.letter_filed": _l("Letter filed into a berkas"),
     "berkas.letter_removed": _l("Letter taken out of a berkas"),
     "berkas.closed": _l("Berkas closed"),
+    "berkas.inactive": _l("Berkas moved to inactive"),
+    "berkas.proposed": _l("Berkas proposed after its retention"),
+    "berkas.destroyed": _l("Berkas destroyed (berita acara)"),
+    "berkas.handed_over": _l("Berkas handed over (berita acara)"),
+    "berita_acara.recorded": _l("Berita acara recorded"),
     "signing.enrolled": _l("Signing certificate enrolled"),
     "signing.revoked": _l("Signing certificate revoked"),
     "signing.root_added": _l("Trust root added"),
@@ -115,6 +121,7 @@ OBJECTS = {
     "positions": (_l("Position"), "org.edit_position", "position_id"),
     "classifications": (_l("Classification"), "archive.edit", "item_id"),
     "berkas": (_l("Berkas"), "records.detail", "berkas_id"),
+    "berita_acara": (_l("Berita acara"), "records.berita_acara", "record_id"),
     "api_tokens": (_l("API token"), None, None),
     "exchange_peers": (_l("Partner region"), None, None),
     "disposition_instructions": (_l("Instruction"), None, None),

@@ -7,9 +7,14 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from eoffice import paging
-from eoffice.archive import filing, records_bp, services
-from eoffice.archive.forms import BERKAS_STATUS_CHOICES, BerkasFilterForm, BerkasForm
-from eoffice.archive.models import Berkas, BerkasItem
+from eoffice.archive import filing, records_bp, retention, services
+from eoffice.archive.forms import (
+    BERKAS_STATUS_CHOICES,
+    BeritaAcaraForm,
+    BerkasFilterForm,
+    BerkasForm,
+)
+from eoffice.archive.models import PROPOSAL_STATUSES, BeritaAcara, Berkas, BerkasItem
 from eoffice.extensions import db
 from eoffice.inputs import bounded_int, text_arg
 from eoffice.security import can, permission_required
@@ -199,3 +204,66 @@ def close(berkas_id: int):
             flash(_("Berkas closed. The JRA has no retention for code %(c)s: set it so that "
                     "the retention clock can run.", c=berkas.classification.code), "warning")
     return redirect(url_for("records.detail", berkas_id=berkas.id))
+
+
+# --- Retention lifecycle (the arsiparis) ----------------------------------------------
+
+RETENTION_TABS = ("usul_musnah", "usul_serah", "dinilai_kembali", "inaktif")
+
+
+@records_bp.route("/retensi", methods=["GET", "POST"])
+@permission_required("records.retention")
+def retention_review():
+    """The proposals of the daily scan, one tab per kind; for usul musnah and usul serah
+    the form that records the signed berita acara for the ticked berkas."""
+    tab = request.args.get("status", "usul_musnah")
+    if tab not in RETENTION_TABS:
+        tab = "usul_musnah"
+    form = BeritaAcaraForm()
+    if request.method == "GET":
+        form.kind.data = "serah" if tab == "usul_serah" else "musnah"
+    berkas_error = None
+    if form.validate_on_submit():
+        ids = [v for v in (bounded_int(x) for x in request.form.getlist("berkas")[:1000]) if v]
+        try:
+            record = retention.record_berita_acara(
+                kind=form.kind.data, berkas_ids=ids, number=form.number.data,
+                signed_on=form.signed_on.data, approved_by=form.approved_by.data,
+                note=form.note.data, actor=current_user)
+        except retention.RetentionError as exc:
+            db.session.rollback()
+            if exc.field in form._fields:
+                form[exc.field].errors = [str(exc)]
+            else:
+                berkas_error = str(exc)
+        else:
+            db.session.commit()
+            flash(_("Berita acara %(n)s recorded for %(c)d berkas.", n=record.number,
+                    c=len(record.berkas)), "success")
+            return redirect(url_for("records.berita_acara", record_id=record.id))
+    page = filing.berkas_page(current_user, filing.BerkasFilter(status=tab),
+                              cursor=paging.cursor_arg(), per_page=paging.per_page_arg())
+    return render_template("archive/retention.html", form=form, page=page, tab=tab,
+                           tabs=RETENTION_TABS, status_labels=_status_labels(),
+                           berkas_error=berkas_error,
+                           counts=retention.counts_by_status(None))
+
+
+@records_bp.route("/berita-acara/<int:record_id>")
+@permission_required("records.retention")
+def berita_acara(record_id: int):
+    record = db.session.get(BeritaAcara, record_id)
+    if record is None:
+        abort(404)
+    return render_template("archive/berita_acara.html", record=record,
+                           status_labels=_status_labels())
+
+
+@records_bp.route("/laporan")
+@permission_required("records.view")
+def report():
+    """Berkas per status and per classification code, within the user's units."""
+    scope = filing.unit_scope(current_user)
+    return render_template("archive/report.html", statuses=retention.counts_by_status(scope),
+                           by_code=retention.counts_by_classification(scope),
+                           status_labels=_status_labels(), proposal_statuses=PROPOSAL_STATUSES)

@@ -5,7 +5,7 @@ from flask import url_for
 from flask_babel import lazy_gettext as _l
 from flask_wtf.file import FileField, FileRequired
 from markupsafe import Markup
-from wtforms import BooleanField, IntegerField, StringField, TextAreaField
+from wtforms import BooleanField, DateField, IntegerField, StringField, TextAreaField
 from wtforms.utils import unset_value
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 from wtforms.widgets import html_params
@@ -160,3 +160,18 @@ class BerkasFilterForm(Form):
     q = StringField(_l("Search"), validators=[Optional(), Length(max=100)])
     year = IntegerField(_l("Year"), validators=[Optional(), NumberRange(1945, 9999)])
     status = SelectField(_l("Status"), choices=[("", _l("All"))] + BERKAS_STATUS_CHOICES)
+
+
+class BeritaAcaraForm(Form):
+    """The signed berita acara that ends proposed berkas (destruction or handover)."""
+
+    kind = SelectField(_l("Berita acara of"), choices=[
+        ("musnah", _l("destruction (pemusnahan)")), ("serah", _l("handover (penyerahan)"))])
+    number = StringField(_l("Number of the berita acara"),
+                         validators=[DataRequired(), Length(max=128)])
+    signed_on = DateField(_l("Date of the berita acara"), validators=[DataRequired()])
+    approved_by = StringField(_l("Approved by (the head)"),
+                              validators=[DataRequired(), Length(max=255)],
+                              description=_l("Name and position of the head who approved "
+                                             "and signed it"))
+    note = TextAreaField(_l("Note"), validators=[Optional(), Length(max=2000)])

@@ -54,6 +54,8 @@ def eoffice_nav_items(user):
         NavItem(_("Outgoing letters"), "outgoing.index", "send", "outgoing.view", 40),
         NavItem(_("From other regions"), "exchange.inbox", "inboxes", "letters.register", 45),
         NavItem(_("Berkas"), "records.index", "archive", "records.view", 50),
+        NavItem(_("Retention"), "records.retention_review", "hourglass-split",
+                "records.retention", 51),
         NavItem(_("Organisation"), "org.index", "diagram-3", "org.view", 60),
         NavItem(_("Staff"), "staff.index", "people", "staff.view", 70),
         NavItem(_("Users"), "admin.users", "person-gear", "users.manage", 90, admin),
