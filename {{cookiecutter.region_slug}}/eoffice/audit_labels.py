@@ -48,6 +48,8 @@ ACTIONS = {
     "berkas.destroyed": _l("Berkas destroyed (berita acara)"),
     "berkas.handed_over": _l("Berkas handed over (berita acara)"),
     "berita_acara.recorded": _l("Berita acara recorded"),
+    "berkas.hold_placed": _l("Legal hold placed on a berkas"),
+    "berkas.hold_lifted": _l("Legal hold lifted"),
     "signing.enrolled": _l("Signing certificate enrolled"),
     "signing.revoked": _l("Signing certificate revoked"),
     "signing.root_added": _l("Trust root added"),

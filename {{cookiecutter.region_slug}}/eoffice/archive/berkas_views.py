@@ -127,7 +127,7 @@ def detail(berkas_id: int):
     incoming, outgoing = filing.candidates(berkas, current_user) if may_file else ([], [])
     return render_template("archive/berkas_detail.html", berkas=berkas, page=page,
                            may_file=may_file, incoming=incoming, outgoing=outgoing,
-                           status_labels=_status_labels(),
+                           status_labels=_status_labels(), candidate_limit=filing.CANDIDATES,
                            retention=filing.retention_of(berkas.classification))
 
 
@@ -247,6 +247,28 @@ def retention_review():
                            tabs=RETENTION_TABS, status_labels=_status_labels(),
                            berkas_error=berkas_error,
                            counts=retention.counts_by_status(None))
+
+
+@records_bp.route("/<int:berkas_id>/tahan", methods=["POST"])
+@permission_required("records.retention")
+def legal_hold(berkas_id: int):
+    """Place (``reason`` given) or lift (``lift=1``) a legal hold on the berkas."""
+    berkas = _visible_berkas_or_404(berkas_id)
+    try:
+        if request.form.get("lift") == "1":
+            retention.lift_legal_hold(berkas, actor=current_user)
+            message = _("The legal hold was lifted.")
+        else:
+            retention.place_legal_hold(berkas, (request.form.get("reason") or "")[:2000],
+                                       actor=current_user)
+            message = _("Legal hold placed: the retention lifecycle stops for this berkas.")
+    except retention.RetentionError as exc:
+        db.session.rollback()
+        flash(str(exc), "danger")
+    else:
+        db.session.commit()
+        flash(message, "success")
+    return redirect(url_for("records.detail", berkas_id=berkas.id))
 
 
 @records_bp.route("/berita-acara/<int:record_id>")

@@ -41,6 +41,7 @@ from eoffice.security import (
 INCOMING_FILEABLE = ("registered", "filed")
 OUTGOING_FILEABLE = ("signed", "sent")
 SEARCH_LIMIT = 20
+CANDIDATES = 50  # letters of each kind offered at once for bulk filing
 
 
 class FilingError(ValueError):
@@ -411,7 +412,7 @@ def _code_ids(code: str) -> sa.Select:
     return sa.union(sa.select(Classification.id).where(Classification.code == code), below)
 
 
-def candidates(berkas: Berkas, user, *, limit: int = 50) -> tuple[list, list]:
+def candidates(berkas: Berkas, user, *, limit: int = CANDIDATES) -> tuple[list, list]:
     """Letters ``user`` may see that fit the open berkas and are in no berkas yet: its
     code or a code below, the berkas's year (agenda year, numbering year). What the
     bulk filing list offers."""

@@ -138,6 +138,10 @@ class Berkas(TimestampMixin, db.Model):
     inactive_until: Mapped[dt.date | None]
     berita_acara_id: Mapped[int | None] = mapped_column(
         sa.ForeignKey("berita_acara.id"), index=True)
+    # A legal hold (e.g. a court case or an audit needs the berkas) stops every step of
+    # the retention lifecycle until it is lifted; the reason says why.
+    legal_hold: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
+    legal_hold_reason: Mapped[str | None] = mapped_column(sa.String(500))
 
     unit: Mapped[Unit] = relationship()
     classification: Mapped[Classification] = relationship()

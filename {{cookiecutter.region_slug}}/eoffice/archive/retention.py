@@ -66,13 +66,15 @@ def scan(today: dt.date | None = None, *, actor=None) -> ScanResult:
     """Move every berkas whose period has passed one or two steps on (each step audited):
     closed -> inaktif when ``active_until`` <= today; inaktif -> the proposal of its final
     disposition when ``inactive_until`` <= today. Both answered from the status/date
-    indexes; run again on the same day it changes nothing."""
+    indexes; run again on the same day it changes nothing. A berkas under legal hold
+    stays where it is."""
     numbering.begin_write()
     today = today or _today()
     result = ScanResult()
     while True:
         batch = list(db.session.scalars(
-            sa.select(Berkas).where(Berkas.status == "closed", Berkas.active_until <= today)
+            sa.select(Berkas).where(Berkas.status == "closed", Berkas.active_until <= today,
+                                    Berkas.legal_hold.is_(False))
             .order_by(Berkas.id).limit(BATCH)))
         for berkas in batch:
             berkas.status = "inaktif"
@@ -84,7 +86,8 @@ def scan(today: dt.date | None = None, *, actor=None) -> ScanResult:
             break
     while True:
         batch = list(db.session.scalars(
-            sa.select(Berkas).where(Berkas.status == "inaktif", Berkas.inactive_until <= today)
+            sa.select(Berkas).where(Berkas.status == "inaktif", Berkas.inactive_until <= today,
+                                    Berkas.legal_hold.is_(False))
             .order_by(Berkas.id).limit(BATCH)))
         for berkas in batch:
             berkas.status = PROPOSAL_OF.get(berkas.final_disposition, "dinilai_kembali")
@@ -128,6 +131,10 @@ def record_berita_acara(*, kind: str, berkas_ids: list[int], number: str,
         labels = ", ".join(f"{b.number}/{b.year}" for b in wrong) or "?"
         raise RetentionError(str(_l("These berkas are not proposed for this: %(b)s.",
                                     b=labels)), "berkas")
+    held = [b for b in berkas if b.legal_hold]
+    if held:
+        raise RetentionError(str(_l("These berkas are under legal hold: %(b)s.", b=", ".join(
+            f"{b.number}/{b.year}" for b in held))), "berkas")
     record = BeritaAcara(kind=kind, number=number[:128], signed_on=signed_on,
                          approved_by=approved_by[:255], note=(note or "").strip() or None,
                          recorded_by_id=actor.id)
@@ -141,6 +148,28 @@ def record_berita_acara(*, kind: str, berkas_ids: list[int], number: str,
         "kind": kind, "number": record.number, "signed_on": signed_on.isoformat(),
         "approved_by": record.approved_by, "berkas": [b.id for b in berkas]})
     return record
+
+
+def place_legal_hold(berkas: Berkas, reason: str, *, actor) -> None:
+    """Stop every retention step of the berkas (a case, an audit or an inquiry needs it)."""
+    numbering.begin_write()
+    reason = " ".join((reason or "").split())
+    if not reason:
+        raise RetentionError(str(_l("Say why the berkas is held.")), "reason")
+    if berkas.status in ("musnah", "diserahkan"):
+        raise RetentionError(str(_l("The berkas has already been destroyed or handed over.")))
+    berkas.legal_hold, berkas.legal_hold_reason = True, reason[:500]
+    audit.record("berkas.hold_placed", berkas, actor=actor, data={"reason": reason[:500]})
+
+
+def lift_legal_hold(berkas: Berkas, *, actor) -> None:
+    """The hold ends: the next scan moves the berkas on if its dates have passed."""
+    numbering.begin_write()
+    if not berkas.legal_hold:
+        raise RetentionError(str(_l("The berkas is not under legal hold.")))
+    audit.record("berkas.hold_lifted", berkas, actor=actor,
+                 data={"reason": berkas.legal_hold_reason})
+    berkas.legal_hold, berkas.legal_hold_reason = False, None
 
 
 # --- Reports ---------------------------------------------------------------------------

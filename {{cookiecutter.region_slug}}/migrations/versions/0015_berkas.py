@@ -6,7 +6,8 @@ Create Date: 2026-12-03 20:00:00
 
 ``berkas`` holds a unit's file of letters about one classification code in one year,
 numbered within the unit and year, with its status along the retention lifecycle and
-the retention copied from the JRA at closing (years, final disposition, dates).
+the retention copied from the JRA at closing (years, final disposition, dates) and a
+legal hold that stops the lifecycle.
 ``berkas_items`` files an incoming or an outgoing letter (exactly one; a letter in one
 berkas at most). ``berita_acara`` records the minutes of destruction or handover that
 end berkas past their inactive period.
@@ -54,6 +55,8 @@ def upgrade():
     sa.Column('active_until', sa.Date(), nullable=True),
     sa.Column('inactive_until', sa.Date(), nullable=True),
     sa.Column('berita_acara_id', sa.Integer(), nullable=True),
+    sa.Column('legal_hold', sa.Boolean(), server_default=sa.false(), nullable=False),
+    sa.Column('legal_hold_reason', sa.String(length=500), nullable=True),
     sa.Column('created_at', sa.DateTime(), nullable=False),
     sa.Column('updated_at', sa.DateTime(), nullable=False),
     sa.ForeignKeyConstraint(['unit_id'], ['units.id'], name=op.f('fk_berkas_unit_id_units')),

@@ -168,3 +168,29 @@ def test_the_cli_scan_and_report(app, closed_berkas):
     assert bad.exit_code == 2 and "Traceback" not in bad.output
     report = runner.invoke(args=["eoffice", "retensi", "report"])
     assert "inaktif\t1" in report.output
+
+
+def test_a_legal_hold_stops_every_step(client, login, office, archivist, closed_berkas):
+    berkas = closed_berkas("musnah")
+    login(archivist)
+    empty = client.post(f"/pemberkasan/{berkas.id}/tahan", data={"reason": " "},
+                        follow_redirects=True)
+    assert "Say why the berkas is held." in page_text(empty)
+    client.post(f"/pemberkasan/{berkas.id}/tahan", data={"reason": "Perkara PTUN 12/2031"})
+    db.session.refresh(berkas)
+    assert berkas.legal_hold and berkas.legal_hold_reason == "Perkara PTUN 12/2031"
+    assert retention.scan(dt.date(2200, 1, 1)).total == 0
+    assert berkas.status == "closed"
+    client.post(f"/pemberkasan/{berkas.id}/tahan", data={"lift": "1"})
+    db.session.refresh(berkas)
+    assert not berkas.legal_hold
+    retention.scan(dt.date(2200, 1, 1))
+    assert berkas.status == "usul_musnah"
+    # held while proposed: no berita acara can end it
+    retention.place_legal_hold(berkas, "Audit BPK", actor=archivist)
+    with pytest.raises(retention.RetentionError, match="under legal hold"):
+        retention.record_berita_acara(kind="musnah", berkas_ids=[berkas.id], number="BA/2",
+                                      signed_on=dt.date(2026, 1, 5), approved_by="Kadis",
+                                      actor=archivist)
+    login(office.users["clerk"])  # only the arsiparis holds or lifts
+    assert client.post(f"/pemberkasan/{berkas.id}/tahan", data={"lift": "1"}).status_code == 403
