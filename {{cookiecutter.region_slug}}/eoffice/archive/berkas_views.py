@@ -285,7 +285,13 @@ def berita_acara(record_id: int):
 @permission_required("records.view")
 def report():
     """Berkas per status and per classification code, within the user's units."""
+    from eoffice.letters.services import today_local
+
     scope = filing.unit_scope(current_user)
+    this_year = today_local().year
+    year = bounded_int(request.args.get("tahun"), minimum=1945, maximum=this_year + 1) \
+        or this_year
     return render_template("archive/report.html", statuses=retention.counts_by_status(scope),
+                           backlog=retention.backlog(current_user, year), year=year,
                            by_code=retention.counts_by_classification(scope),
                            status_labels=_status_labels(), proposal_statuses=PROPOSAL_STATUSES)

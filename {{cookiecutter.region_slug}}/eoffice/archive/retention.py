@@ -207,3 +207,45 @@ def proposals_due(scope: set[int] | None) -> int:
     if scope is not None:
         query = query.where(Berkas.unit_id.in_(scope or {-1}))
     return db.session.scalar(query) or 0
+
+
+def backlog(user, year: int) -> list[tuple[str, int, int]]:
+    """Pemberkasan backlog: per unit, the letters of ``year`` that ``user`` may see and
+    that are in no berkas yet: (unit name, incoming, outgoing). Incoming letters count
+    for their registering unit, outgoing letters for their drafter's unit; only the units
+    the user's berkas scope holds (every unit for the arsiparis)."""
+    from eoffice.archive.filing import INCOMING_FILEABLE, OUTGOING_FILEABLE, unit_scope
+    from eoffice.archive.models import BerkasItem
+    from eoffice.letters.models import IncomingLetter
+    from eoffice.org.models import Position, Unit
+    from eoffice.outgoing.models import OutgoingLetter
+    from eoffice.security import letter_access_clause, outgoing_access_clause
+
+    scope = unit_scope(user)
+    incoming_query = (
+        sa.select(IncomingLetter.registering_unit_id, sa.func.count())
+        .where(IncomingLetter.agenda_year == year,
+               IncomingLetter.status.in_(INCOMING_FILEABLE),
+               ~sa.exists().where(BerkasItem.incoming_letter_id == IncomingLetter.id),
+               letter_access_clause(user))
+        .group_by(IncomingLetter.registering_unit_id))
+    outgoing_query = (
+        sa.select(Position.unit_id, sa.func.count()).select_from(OutgoingLetter)
+        .join(Position, Position.id == OutgoingLetter.drafter_position_id)
+        .where(OutgoingLetter.number_year == year,
+               OutgoingLetter.status.in_(OUTGOING_FILEABLE),
+               ~sa.exists().where(BerkasItem.outgoing_letter_id == OutgoingLetter.id),
+               outgoing_access_clause(user))
+        .group_by(Position.unit_id))
+    if scope is not None:
+        incoming_query = incoming_query.where(
+            IncomingLetter.registering_unit_id.in_(scope or {-1}))
+        outgoing_query = outgoing_query.where(Position.unit_id.in_(scope or {-1}))
+    incoming = dict(db.session.execute(incoming_query).all())
+    outgoing = dict(db.session.execute(outgoing_query).all())
+    unit_ids = {u for u in (set(incoming) | set(outgoing)) if u is not None}
+    names = dict(db.session.execute(sa.select(Unit.id, Unit.name).where(
+        Unit.id.in_(unit_ids or {-1}))).all())
+    rows = [(names.get(u, "-"), incoming.get(u, 0), outgoing.get(u, 0))
+            for u in unit_ids | ({None} if None in incoming else set())]
+    return sorted(rows, key=lambda row: (-(row[1] + row[2]), row[0]))

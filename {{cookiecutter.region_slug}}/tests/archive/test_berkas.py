@@ -293,3 +293,22 @@ def test_taking_a_letter_out_of_an_open_berkas(client, login, office, register, 
     login(office.users["clerk"])
     client.post(f"/pemberkasan/{berkas.id}/keluarkan/{item.id}")
     assert db.session.scalar(sa.select(sa.func.count()).select_from(BerkasItem)) == 0
+
+
+def test_the_backlog_counts_letters_not_yet_filed_per_unit(client, login, office, register,
+                                                          berkas):
+    from eoffice.archive import retention
+
+    clerk = office.users["clerk"]
+    letters = [letter_in(register, office) for _ in range(3)]
+    letter_in(register, office, security="R", to=[office.kabid_a], by="clerk")
+    filing.file_letter(berkas, letters[0], actor=clerk)
+    db.session.commit()
+    year = letters[0].agenda_year
+    assert retention.backlog(clerk, year) == [("Dinas Kominfo", 3, 0)]  # 2 + the R one
+    # the head above does not see the R letter, so it is not counted for them
+    assert retention.backlog(office.users["kadis"], year) == [("Dinas Kominfo", 2, 0)]
+    login(clerk)
+    text = page_text(client.get(f"/pemberkasan/laporan?tahun={year}"))
+    assert "Letters not yet filed in" in text and "Dinas Kominfo" in text
+    assert client.get("/pemberkasan/laporan?tahun=abc").status_code == 200
