@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from eoffice import paging
-from eoffice.archive import filing, records_bp, retention, services
+from eoffice.archive import filing, retention, services
 from eoffice.archive.forms import (
     BERKAS_STATUS_CHOICES,
     BeritaAcaraForm,
@@ -19,6 +19,9 @@ from eoffice.extensions import db
 from eoffice.inputs import bounded_int, text_arg
 from eoffice.security import can, permission_required
 from eoffice.tabular import table_response
+
+records_bp = Blueprint("records", __name__, template_folder="templates",
+                       url_prefix="/pemberkasan")
 
 EXPORT_LIMIT = 20000  # rows of one export (a unit's berkas of many years fit)
 BERKAS_COLUMNS = ["Nomor Berkas", "Tahun", "Unit", "Kode Klasifikasi", "Uraian", "Status",

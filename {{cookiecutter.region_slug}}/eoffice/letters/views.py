@@ -9,7 +9,6 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from eoffice import files, paging
-from eoffice.archive import filing
 from eoffice.dispositions import services as disposition_services
 from eoffice.extensions import db
 from eoffice.letters import bp, services
@@ -132,6 +131,9 @@ def create():
 @bp.route("/<int:letter_id>")
 @permission_required("letters.view")
 def detail(letter_id: int):
+    # imported here: eoffice.archive's pages import the letter and outgoing packages
+    from eoffice.archive.filing import letter_filing
+
     letter = get_visible_letter(letter_id)
     if services.mark_read(letter, current_user):
         db.session.commit()
@@ -151,7 +153,7 @@ def detail(letter_id: int):
         can_cancel=services.can_cancel(letter, current_user),
         my_recipient=my_recipient, my_position_ids=[p.id for p in held],
         today=services.today_local(), cancel_form=ReasonForm(), file_form=NoteForm(),
-        filing=filing.letter_filing(letter, current_user))
+        filing=letter_filing(letter, current_user))
 
 
 @bp.route("/<int:letter_id>/berkas/<int:attachment_id>")

@@ -9,7 +9,6 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from eoffice import files, paging
-from eoffice.archive import filing
 from eoffice.exchange import services as exchange_services
 from eoffice.extensions import db
 from eoffice.inputs import bounded_int, int_arg
@@ -210,6 +209,7 @@ def edit(letter_id: int):
 @permission_required("outgoing.view")
 def detail(letter_id: int):
     from eoffice import audit
+    from eoffice.archive.filing import letter_filing  # its pages import this package
 
     letter = get_visible(letter_id)
     replaced_by = db.session.scalars(sa.select(OutgoingLetter).where(
@@ -223,7 +223,7 @@ def detail(letter_id: int):
         is_signatory=services.is_signatory(letter, current_user),
         can_send=services.can_send(letter, current_user), note_form=NoteForm(),
         sign_form=SignForm(), methods=DISPATCH_METHODS, today=today_local(),
-        step=services.current_step(letter), filing=filing.letter_filing(letter, current_user))
+        step=services.current_step(letter), filing=letter_filing(letter, current_user))
 
 
 def _action(letter_id: int, action, success: str):

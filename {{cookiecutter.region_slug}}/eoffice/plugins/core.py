@@ -15,8 +15,8 @@ def eoffice_blueprints(app):
     from eoffice.api import bp as api_bp
     from eoffice.api import ui_bp as api_ui_bp
     from eoffice.archive import bp as archive_bp
-    from eoffice.archive import records_bp
     from eoffice.archive import search_bp as classification_bp
+    from eoffice.archive.berkas_views import records_bp
     from eoffice.auth import bp as auth_bp
     from eoffice.dashboard import bp as dashboard_bp
     from eoffice.dispositions import bp as dispositions_bp
