@@ -26,7 +26,7 @@ def build_cli(app: Flask) -> AppGroup:
 
 
 def core_commands() -> list[click.Command]:
-    from eoffice.archive.commands import jra, klasifikasi
+    from eoffice.archive.commands import jra, klasifikasi, retensi
     from eoffice.maintenance.commands import (
         access_group,
         audit_group,
@@ -40,7 +40,7 @@ def core_commands() -> list[click.Command]:
     from eoffice.signing.commands import ca_group
 
     return [create_admin, demo, check, doctor, backup, restore, audit_group, access_group, search,
-            maintain, files_group, ca_group, klasifikasi, jra]
+            maintain, files_group, ca_group, klasifikasi, jra, retensi]
 
 
 @click.command("create-admin")

@@ -2,7 +2,13 @@
 
 from eoffice.access import AccessGrant
 from eoffice.api.models import ApiToken
-from eoffice.archive.models import Classification, RetentionSchedule
+from eoffice.archive.models import (
+    BeritaAcara,
+    Berkas,
+    BerkasItem,
+    Classification,
+    RetentionSchedule,
+)
 from eoffice.audit import AuditEvent, AuditHead
 from eoffice.auth.models import User, UserRole, UserSession
 from eoffice.dispositions.models import Disposition, DispositionInstruction, DispositionRecipient
@@ -34,7 +40,8 @@ from eoffice.signing.models import SigningCertificate, TrustRoot
 from eoffice.staff.models import Golongan, Staff
 
 __all__ = [
-    "AccessGrant", "ActingAssignment", "PositionPath", "UnitPath", "SEARCH_INCOMING",
+    "AccessGrant", "ActingAssignment", "Berkas", "BerkasItem", "BeritaAcara", "PositionPath",
+    "UnitPath", "SEARCH_INCOMING",
     "SEARCH_OUTGOING",
     "ApiToken", "ExternalContact", "RecipientGroup", "SigningCertificate",
     "Delivery", "InboundLetter", "Peer", "ReceivedRequest",

@@ -17,8 +17,10 @@ ADMIN = "admin"
 PENCATAT = "pencatat"  # records clerk: registers and routes letters
 PIMPINAN = "pimpinan"  # head of an office or unit: dispositions, approvals, staff overview
 PEGAWAI = "pegawai"  # staff member
+# archivist of the unit kearsipan: every unit's berkas, the retention lifecycle
+ARSIPARIS = "arsiparis"
 
-ROLES = (ADMIN, PENCATAT, PIMPINAN, PEGAWAI)
+ROLES = (ADMIN, PENCATAT, PIMPINAN, PEGAWAI, ARSIPARIS)
 
 CORE_PERMISSIONS: dict[str, set[str]] = {
     ADMIN: {
@@ -29,12 +31,18 @@ CORE_PERMISSIONS: dict[str, set[str]] = {
         "recipients.manage",
     },
     PENCATAT: {"dashboard.view", "org.view", "profile.view", "letters.view", "letters.register",
-               "letters.agenda", "outgoing.view", "outgoing.draft", "outgoing.expedition"},
+               "letters.agenda", "outgoing.view", "outgoing.draft", "outgoing.expedition",
+               "records.view", "records.file"},
     PIMPINAN: {"dashboard.view", "org.view", "staff.view", "staff.export", "profile.view",
                "letters.view", "letters.agenda", "outgoing.view", "outgoing.draft",
-               "outgoing.expedition"},
+               "outgoing.expedition", "records.view"},
     PEGAWAI: {"dashboard.view", "org.view", "profile.view", "letters.view", "outgoing.view",
               "outgoing.draft"},
+    # The arsiparis sees the daftar berkas of every unit and runs the retention lifecycle
+    # (pemindahan, usul musnah / serah, berita acara); the berkas still show only the
+    # letters the arsiparis may see.
+    ARSIPARIS: {"dashboard.view", "org.view", "profile.view", "letters.view", "outgoing.view",
+                "records.view", "records.view_all", "records.file", "records.retention"},
 }
 
 

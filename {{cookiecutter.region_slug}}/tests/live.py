@@ -263,10 +263,15 @@ def build_office(site, extra_staff: int = 1200) -> Office:
         tokens = {key: create_token("personal", "uji", user=users[key]).secret
                   for key in ("kadis", "clerk")}
         db.session.commit()
+        from eoffice.archive.filing import open_berkas
+
+        berkas = open_berkas(unit_id=dinas.id, classification_id=_classification_id("000.1"),
+                             year=today.year, title="Ketatausahaan", actor=users["clerk"])
+        db.session.commit()
         ids = {"letter": letter.id, "attachment": letter.attachments[0].id,
                "png_attachment": letter.attachments[1].id, "recipient": recipient.id,
                "outgoing": draft.id, "outgoing_attachment": draft.attachments[0].id,
-               "draft": unsigned.id, "kadis_position": kadis.id}
+               "draft": unsigned.id, "kadis_position": kadis.id, "berkas": berkas.id}
         usernames = {key: user.username for key, user in users.items()}
         db.session.remove()
     ids["inbound"] = receive_from_peer(site)

@@ -59,6 +59,17 @@ MATRIX = {
     "/akun/profil": (200, 200, 200, 200),
     "/akun/kata-sandi": (200, 200, 200, 200),
     "/lokal/rekap-pegawai/": (200, 403, 200, 403),
+    # Pemberkasan: clerks and heads see their units' berkas; clerks open them; the
+    # retention pages are the arsiparis's (tests/archive/test_berkas.py: object scope).
+    "/pemberkasan/": (403, 200, 200, 403),
+    "/pemberkasan/?format=csv": (403, 200, 200, 403),
+    "/pemberkasan/?format=xlsx": (403, 200, 200, 403),
+    "/pemberkasan/baru": (403, 200, 403, 403),
+    "/pemberkasan/laporan": (403, 200, 200, 403),
+    "/pemberkasan/retensi": (403, 403, 403, 403),
+    f"/pemberkasan/{MISSING}": (403, 404, 404, 403),
+    f"/pemberkasan/{MISSING}?format=csv": (403, 404, 404, 403),
+    f"/pemberkasan/berita-acara/{MISSING}": (403, 403, 403, 403),
     # Guessed IDs: nothing there, and no hint to those who may not look anyway.
     f"/pegawai/{MISSING}": (404, 404, 404, 404),
     f"/pegawai/{MISSING}/ubah": (404, 403, 403, 403),

@@ -115,6 +115,12 @@ def agenda_csv(reply: Reply, served: Served) -> None:
     assert rows[0][0] == "No. Agenda" and len(rows) == 2, rows  # the registered letter
 
 
+def berkas_csv(reply: Reply, first: str, rows: int) -> None:
+    """The daftar berkas (the served office's one berkas) or its empty daftar isi."""
+    lines = list(csv.reader(io.StringIO(reply.body.decode("utf-8-sig"), newline="")))
+    assert lines[0][0] == first and len(lines) == rows, lines
+
+
 def template_csv(reply: Reply, served: Served) -> None:
     lines = reply.body.decode("utf-8-sig").splitlines()
     assert lines[0].startswith("nip,") and len(lines) == 2
@@ -198,6 +204,15 @@ DOWNLOADS = [
              "text/csv", lambda r, s: shipped_data("klasifikasi_arsip.csv")(r, s)),
     Download("archive.shipped_file", "admin", lambda o: "/admin/klasifikasi/contoh/jra.csv",
              "text/csv", lambda r, s: shipped_data("jra_contoh.csv")(r, s)),
+    Download("records.index", "clerk", lambda o: "/pemberkasan/?format=csv", "text/csv",
+             lambda r, s: berkas_csv(r, "Nomor Berkas", 2)),
+    Download("records.index", "clerk", lambda o: "/pemberkasan/?format=xlsx", XLSX,
+             spreadsheet(2, "Nomor Berkas")),
+    Download("records.detail", "clerk", lambda o: f"/pemberkasan/{o.ids['berkas']}?format=csv",
+             "text/csv", lambda r, s: berkas_csv(r, "No.", 1)),
+    Download("records.detail", "clerk",
+             lambda o: f"/pemberkasan/{o.ids['berkas']}?format=xlsx", XLSX,
+             spreadsheet(1, "No.")),
 ]
 
 
@@ -238,7 +253,8 @@ def download_id(download: Download) -> str:
 
 
 SAMPLE = Office({}, 0, dict.fromkeys(("letter", "attachment", "png_attachment", "recipient",
-                                      "outgoing", "outgoing_attachment", "draft", "inbound"), 1),
+                                      "outgoing", "outgoing_attachment", "draft", "inbound",
+                                      "berkas"), 1),
                 {}, (dt.date(2026, 1, 1), dt.date(2026, 1, 31)))
 
 

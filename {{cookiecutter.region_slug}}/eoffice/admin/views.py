@@ -32,7 +32,8 @@ from eoffice.ui import rows_per_page
 ROLE_LABELS = {"admin": lazy_pgettext("user role", "Administrator"),
                "pencatat": lazy_pgettext("user role", "Records clerk"),
                "pimpinan": lazy_pgettext("user role", "Head of office"),
-               "pegawai": lazy_pgettext("user role", "Staff")}
+               "pegawai": lazy_pgettext("user role", "Staff"),
+               "arsiparis": lazy_pgettext("user role", "Archivist")}
 
 
 @bp.route("/pengguna")

@@ -1,4 +1,5 @@
-"""``flask eoffice klasifikasi import FILE`` and ``flask eoffice jra import FILE``.
+"""``flask eoffice klasifikasi import FILE``, ``flask eoffice jra import FILE`` and
+``flask eoffice retensi scan | report``.
 
 The same imports as the admin page (``eoffice.archive.transfer``): all-or-nothing,
 and every rejected row printed with its line number; exit 1 when nothing was saved.
@@ -60,3 +61,43 @@ def import_schedule(path: str) -> None:
     from eoffice.archive.transfer import import_schedule as run
 
     _run(run, path, "JRA daerah berlaku: {report.created} kode.")
+
+
+@click.group("retensi")
+def retensi() -> None:
+    """The retention lifecycle of closed berkas (pemindahan, usul musnah / serah)."""
+
+
+def echo_scan(result) -> None:
+    from flask_babel import gettext as _
+
+    click.echo(_("Retention: %(i)d berkas moved to inactive; proposed: %(m)d for "
+                 "destruction, %(s)d for handover, %(r)d for review.",
+                 i=result.moved_inactive, m=result.proposed.get("usul_musnah", 0),
+                 s=result.proposed.get("usul_serah", 0),
+                 r=result.proposed.get("dinilai_kembali", 0)))
+
+
+@retensi.command("scan")
+@click.option("--date", "day", type=click.DateTime(formats=["%Y-%m-%d"]), default=None,
+              help="Run as of this day (YYYY-MM-DD) instead of today.")
+def retensi_scan(day) -> None:
+    """Move closed berkas past their active period to inactive and list those past the
+    inactive period as proposals (daily, also by flask eoffice maintain)."""
+    from eoffice.archive.retention import scan
+
+    result = scan(day.date() if day else None)
+    db.session.commit()
+    echo_scan(result)
+
+
+@retensi.command("report")
+def retensi_report() -> None:
+    """Berkas per status and per classification code (every unit)."""
+    from eoffice.archive.retention import counts_by_classification, counts_by_status
+
+    for status, number in counts_by_status(None).items():
+        click.echo(f"{status}\t{number}")
+    for code, _name, counts in counts_by_classification(None):
+        click.echo(code + "\t" + " ".join(f"{k}={v}" for k, v in sorted(counts.items())))
+    db.session.rollback()

@@ -5,9 +5,9 @@ from flask import url_for
 from flask_babel import lazy_gettext as _l
 from flask_wtf.file import FileField, FileRequired
 from markupsafe import Markup
-from wtforms import BooleanField, IntegerField, StringField, TextAreaField
+from wtforms import BooleanField, DateField, IntegerField, StringField, TextAreaField
 from wtforms.utils import unset_value
-from wtforms.validators import DataRequired, Length, NumberRange, Optional
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 from wtforms.widgets import html_params
 
 from eoffice.archive.models import NAME_MAX
@@ -128,3 +128,50 @@ class ClassificationField(wtforms.Field):
 
     def _value(self) -> str:
         return self.display_value()
+
+
+BERKAS_STATUS_CHOICES = [
+    ("open", _l("open")), ("closed", _l("closed (active)")),
+    ("inaktif", _l("inactive (records centre)")),
+    ("usul_musnah", _l("proposed for destruction")), ("usul_serah", _l("proposed for handover")),
+    ("dinilai_kembali", _l("to be reviewed again")), ("musnah", _l("destroyed")),
+    ("diserahkan", _l("handed over")),
+]
+
+
+class BerkasForm(Form):
+    """Opening a berkas (pemberkasan)."""
+
+    unit_id = SelectField(_l("Unit"), coerce=optional_id, validators=[DataRequired()])
+    # No DataRequired: it would replace the picker's "unknown code" message; the service
+    # says "choose the classification code" when it is empty.
+    classification_id = ClassificationField(_l("Classification"))
+    year = IntegerField(_l("Year"), validators=[InputRequired(), NumberRange(1945, 9999)])
+    title = StringField(_l("Title (uraian)"), validators=[DataRequired(), Length(max=500)],
+                        description=_l("What the letters in it are about, e.g. "
+                                       "\"Rapat koordinasi SPBE 2026\""))
+    description = TextAreaField(_l("Description"), validators=[Optional(), Length(max=5000)])
+
+
+class BerkasFilterForm(Form):
+    class Meta:
+        csrf = False
+
+    q = StringField(_l("Search"), validators=[Optional(), Length(max=100)])
+    year = IntegerField(_l("Year"), validators=[Optional(), NumberRange(1945, 9999)])
+    status = SelectField(_l("Status"), choices=[("", _l("All"))] + BERKAS_STATUS_CHOICES)
+
+
+class BeritaAcaraForm(Form):
+    """The signed berita acara that ends proposed berkas (destruction or handover)."""
+
+    kind = SelectField(_l("Berita acara of"), choices=[
+        ("musnah", _l("destruction (pemusnahan)")), ("serah", _l("handover (penyerahan)"))])
+    number = StringField(_l("Number of the berita acara"),
+                         validators=[DataRequired(), Length(max=128)])
+    signed_on = DateField(_l("Date of the berita acara"), validators=[DataRequired()])
+    approved_by = StringField(_l("Approved by (the head)"),
+                              validators=[DataRequired(), Length(max=255)],
+                              description=_l("Name and position of the head who approved "
+                                             "and signed it"))
+    note = TextAreaField(_l("Note"), validators=[Optional(), Length(max=2000)])

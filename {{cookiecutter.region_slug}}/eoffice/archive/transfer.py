@@ -1,8 +1,8 @@
 """Import of a region's classification codes and retention schedule (JRA), CSV or XLSX.
 
 Files are read and reported on exactly as the staff import does
-(``eoffice.staff.transfer``: same reader, same row report with the line number a
-user sees in the file, header = row 1). Both imports are all-or-nothing: a tree
+(``eoffice.tabular``: same reader, same row report with the line number a user sees
+in the file, header = row 1). Both imports are all-or-nothing: a tree
 or a schedule half applied would be worse than none, so one wrong row saves nothing.
 
 - Classification (``kode,nama,induk[,aktif]``): new codes are added, existing
@@ -17,7 +17,7 @@ or a schedule half applied would be worse than none, so one wrong row saves noth
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 import sqlalchemy as sa
@@ -28,11 +28,11 @@ from eoffice import audit, numbering
 from eoffice.archive.models import NAME_MAX, Classification, RetentionSchedule
 from eoffice.archive.services import CODE_RE, parent_code
 from eoffice.extensions import db
-from eoffice.staff.transfer import (
+from eoffice.tabular import (
     ImportFileError,
     ImportReport,
     RowError,
-    _header_key,
+    header_checker,
     read_rows,
 )
 
@@ -53,32 +53,6 @@ NO = {"tidak", "t", "0", "false", "nonaktif", "tidak aktif"}
 @dataclass
 class ArchiveImportReport(ImportReport):
     updated: int = 0
-
-
-def header_checker(columns: tuple[str, ...], required: tuple[str, ...],
-                   ) -> Callable[[list], list[str]]:
-    """A header check for ``read_rows``: the staff import's messages, these columns."""
-
-    def check(header: list) -> list[str]:
-        keys = [_header_key(h) for h in header]
-        if not any(keys):
-            raise ImportFileError(str(_l("The file has no header row.")))
-        unknown = [h for h, k in zip(header, keys, strict=True) if k and k not in columns]
-        missing = [c for c in required if c not in keys]
-        duplicated = sorted({k for k in keys if k and keys.count(k) > 1})
-        problems = []
-        if missing:
-            problems.append(str(_l("missing columns: %(c)s", c=", ".join(missing))))
-        if unknown:
-            problems.append(str(_l("unknown columns: %(c)s", c=", ".join(map(str, unknown)))))
-        if duplicated:
-            problems.append(str(_l("repeated columns: %(c)s", c=", ".join(duplicated))))
-        if problems:
-            raise ImportFileError(str(_l("Wrong columns (%(p)s). Expected columns: %(e)s.",
-                                         p="; ".join(problems), e=", ".join(columns))))
-        return keys
-
-    return check
 
 
 def _text(value) -> str:

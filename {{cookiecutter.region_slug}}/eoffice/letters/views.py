@@ -133,6 +133,9 @@ def create():
 @bp.route("/<int:letter_id>")
 @permission_required("letters.view")
 def detail(letter_id: int):
+    # imported here: eoffice.archive's pages import the letter and outgoing packages
+    from eoffice.archive.filing import letter_filing
+
     letter = get_visible_letter(letter_id)
     if services.mark_read(letter, current_user):
         db.session.commit()
@@ -151,7 +154,8 @@ def detail(letter_id: int):
         has_subordinates=any(len(positions_below(p.id)) > 1 for p in held),
         can_cancel=services.can_cancel(letter, current_user),
         my_recipient=my_recipient, my_position_ids=[p.id for p in held],
-        today=services.today_local(), cancel_form=ReasonForm(), file_form=NoteForm())
+        today=services.today_local(), cancel_form=ReasonForm(), file_form=NoteForm(),
+        filing=letter_filing(letter, current_user))
 
 
 @bp.route("/<int:letter_id>/berkas/<int:attachment_id>")

@@ -342,13 +342,17 @@ def access_rebuild() -> None:
 @click.command("maintain")
 def maintain() -> None:
     """Daily housekeeping: planner statistics, the search index's segments, the attachment
-    folder (``files sweep``) and the audit log's anchor (printed, and added to
-    instance/audit-anchors.log)."""
+    folder (``files sweep``), the retention scan of closed berkas (``retensi scan``) and
+    the audit log's anchor (printed, and added to instance/audit-anchors.log)."""
     from eoffice import audit
+    from eoffice.archive.commands import echo_scan
+    from eoffice.archive.retention import scan
     from eoffice.extensions import db
     from eoffice.maintenance.database import analyze
     from eoffice.search.index import optimize
 
+    echo_scan(scan())
+    db.session.commit()  # before the anchor below, which then covers the scan's events
     optimize()
     db.session.commit()
     analyze(db.session.connection())

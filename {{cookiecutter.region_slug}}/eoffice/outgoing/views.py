@@ -231,6 +231,7 @@ def edit(letter_id: int):
 @permission_required("outgoing.view")
 def detail(letter_id: int):
     from eoffice import audit
+    from eoffice.archive.filing import letter_filing  # its pages import this package
 
     letter = get_visible(letter_id)
     replaced_by = db.session.scalars(sa.select(OutgoingLetter).where(
@@ -247,7 +248,8 @@ def detail(letter_id: int):
         can_send=services.can_send(letter, current_user), note_form=NoteForm(),
         sign_form=SignForm(), methods=DISPATCH_METHODS, today=today_local(),
         step=services.current_step(letter), type_label=naskah_services.label(letter.letter_type),
-        layout=naskah_services.layout_of(letter.letter_type))
+        layout=naskah_services.layout_of(letter.letter_type),
+        filing=letter_filing(letter, current_user))
 
 
 def _action(letter_id: int, action, success: str):

@@ -16,6 +16,7 @@ def eoffice_blueprints(app):
     from eoffice.api import ui_bp as api_ui_bp
     from eoffice.archive import bp as archive_bp
     from eoffice.archive import search_bp as classification_bp
+    from eoffice.archive.berkas_views import records_bp
     from eoffice.auth import bp as auth_bp
     from eoffice.dashboard import bp as dashboard_bp
     from eoffice.dispositions import bp as dispositions_bp
@@ -36,7 +37,7 @@ def eoffice_blueprints(app):
     blueprints = [auth_bp, dashboard_bp, letters_bp, dispositions_bp, outgoing_bp, verify_bp,
                   org_bp, staff_bp, admin_bp, archive_bp, api_bp, api_ui_bp, exchange_bp,
                   exchange_endpoint_bp, search_bp, classification_bp, series_bp,
-                  signing_bp, naskah_bp, recipients_bp, notifications_bp]
+                  signing_bp, naskah_bp, recipients_bp, notifications_bp, records_bp]
     if app.config["BENCHMARK_ROUTE"]:  # the benchmark's bare route (eoffice.bench)
         from eoffice.bench import bp as bench_bp
 
@@ -55,6 +56,9 @@ def eoffice_nav_items(user):
         NavItem(_("Dispositions"), "dispositions.index", "diagram-2", "letters.view", 30),
         NavItem(_("Outgoing letters"), "outgoing.index", "send", "outgoing.view", 40),
         NavItem(_("From other regions"), "exchange.inbox", "inboxes", "letters.register", 45),
+        NavItem(_("Berkas"), "records.index", "files", "records.view", 50),
+        NavItem(_("Retention"), "records.retention_review", "alarm",
+                "records.retention", 51),
         NavItem(_("Organisation"), "org.index", "diagram-3", "org.view", 60),
         NavItem(_("Staff"), "staff.index", "people", "staff.view", 70),
         NavItem(_("Users"), "admin.users", "person-gear", "users.manage", 90, admin),

@@ -8,20 +8,25 @@ from __future__ import annotations
 
 import csv
 import io
-import zipfile
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
 
 import sqlalchemy as sa
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 
-from eoffice import audit, numbering
+from eoffice import audit, numbering, tabular
 from eoffice.extensions import db
 from eoffice.org.models import Unit
 from eoffice.staff.models import Staff
 from eoffice.staff.services import Lookups, StaffError, clean_staff
-from eoffice.tabular import csv_safe
+from eoffice.tabular import (
+    MODE_ALL_OR_NOTHING,
+    ImportFileError,
+    ImportReport,
+    RowError,
+    csv_safe,
+    header_checker,
+)
 
 # file column -> field of clean_staff
 COLUMNS: dict[str, str] = {
@@ -46,111 +51,19 @@ FIELD_TO_COLUMN = {v: k for k, v in COLUMNS.items()} | {"unit_id": "kode_unit"}
 REQUIRED_COLUMNS = ("nama", "jenis_pegawai")
 EMPLOYMENT_LABELS = {"pns": "PNS", "pppk": "PPPK", "non_asn": "NON-ASN"}
 
-MODE_ALL_OR_NOTHING = "all"
 MODE_VALID_ONLY = "valid"
 FORMAT_OURS = "ours"  # the columns above (also what the export writes)
 FORMAT_SIASN = "siasn"  # a SIASN export (eoffice.staff.siasn)
 FORMATS = (FORMAT_OURS, FORMAT_SIASN)
 
 
-class ImportFileError(ValueError):
-    """The file as a whole cannot be read (empty, wrong columns, not CSV/XLSX)."""
-
-
-@dataclass
-class RowError:
-    row: int  # row number as the user sees it in the file (header is row 1)
-    column: str
-    value: str
-    message: str
-
-
-@dataclass
-class ImportReport:
-    total: int = 0
-    created: int = 0
-    errors: list[RowError] = field(default_factory=list)
-    committed: bool = False
-    mode: str = MODE_ALL_OR_NOTHING
-
-    @property
-    def rejected_rows(self) -> int:
-        return len({e.row for e in self.errors})
-
-    @property
-    def valid_rows(self) -> int:
-        return self.total - self.rejected_rows
-
-
-def _header_key(name) -> str:
-    return str(name or "").strip().lower().replace(" ", "_").replace("-", "_")
-
-
-def _check_header(header: list) -> list[str]:
-    keys = [_header_key(h) for h in header]
-    if not any(keys):
-        raise ImportFileError(str(_l("The file has no header row.")))
-    unknown = [h for h, k in zip(header, keys, strict=True) if k and k not in COLUMNS]
-    missing = [c for c in REQUIRED_COLUMNS if c not in keys]
-    duplicated = sorted({k for k in keys if k and keys.count(k) > 1})
-    problems = []
-    if missing:
-        problems.append(str(_l("missing columns: %(c)s", c=", ".join(missing))))
-    if unknown:
-        problems.append(str(_l("unknown columns: %(c)s", c=", ".join(map(str, unknown)))))
-    if duplicated:
-        problems.append(str(_l("repeated columns: %(c)s", c=", ".join(duplicated))))
-    if problems:
-        raise ImportFileError(str(_l("Wrong columns (%(p)s). Expected columns: %(e)s.",
-                                     p="; ".join(problems), e=", ".join(COLUMNS))))
-    return keys
-
-
-def _decode(data: bytes) -> str:
-    for encoding in ("utf-8-sig", "cp1252"):
-        try:
-            return data.decode(encoding)
-        except UnicodeDecodeError:
-            continue
-    raise ImportFileError(str(_l("The CSV file is not text (UTF-8 or Windows-1252).")))
+_check_header = header_checker(tuple(COLUMNS), REQUIRED_COLUMNS)
 
 
 def read_rows(filename: str, data: bytes, check_header=_check_header,
               ) -> tuple[list[str], Iterator[list]]:
-    """Header keys and an iterator of rows, from CSV or XLSX content."""
-    if not data.strip():
-        raise ImportFileError(str(_l("The file is empty.")))
-    if data[:4] == b"PK\x03\x04":
-        return _read_xlsx(data, check_header)
-    if filename.lower().endswith((".xlsx", ".xls")):
-        raise ImportFileError(str(_l("The file is not a valid XLSX workbook.")))
-    if b"\x00" in data[:4096]:
-        raise ImportFileError(str(_l("The file is neither CSV nor XLSX.")))
-    text = _decode(data)
-    first_line = text.splitlines()[0] if text.splitlines() else ""
-    delimiter = max((",", ";", "\t"), key=first_line.count)
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-    try:
-        header = next(reader)
-    except (StopIteration, csv.Error) as exc:
-        raise ImportFileError(str(_l("The file is empty."))) from exc
-    return check_header(header), reader
-
-
-def _read_xlsx(data: bytes, check_header=_check_header) -> tuple[list[str], Iterator[list]]:
-    from openpyxl import load_workbook
-
-    try:
-        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except (zipfile.BadZipFile, KeyError, ValueError, OSError) as exc:
-        raise ImportFileError(str(_l("The file is not a valid XLSX workbook."))) from exc
-    sheet = workbook.worksheets[0]
-    rows = sheet.iter_rows(values_only=True)
-    try:
-        header = list(next(rows))
-    except StopIteration as exc:
-        raise ImportFileError(str(_l("The file is empty."))) from exc
-    return check_header(header), (list(r) for r in rows)
+    """``eoffice.tabular.read_rows`` with the staff columns unless told otherwise."""
+    return tabular.read_rows(filename, data, check_header)
 
 
 def import_staff(filename: str, data: bytes, *, mode: str = MODE_ALL_OR_NOTHING,
