@@ -124,10 +124,13 @@ def test_dashboard_statements_do_not_grow_with_the_letters(client, login, office
     login(office.users["kadis"])
     client.get("/")
 
+    built = iter(range(1000))
+
     def statements() -> int:
+        """A URL of its own each time: the page built, not the page cache's copy."""
         db.session.expire_all()
         with count_queries() as counter:
-            assert client.get("/").status_code == 200
+            assert client.get(f"/?_={next(built)}").status_code == 200
         return counter.count
 
     few = statements()
@@ -137,4 +140,4 @@ def test_dashboard_statements_do_not_grow_with_the_letters(client, login, office
                           letter_date=day - dt.timedelta(days=1))
         dispose(office, letter, "kadis", [office.kabid_a])
     assert statements() == few
-    assert few <= 16, few
+    assert few <= 18, few  # with the notification bell and the page cache's token
