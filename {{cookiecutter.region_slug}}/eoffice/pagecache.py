@@ -51,7 +51,7 @@ from dataclasses import dataclass, replace
 from functools import wraps
 
 import sqlalchemy as sa
-from flask import Flask, current_app, request, session
+from flask import Flask, current_app, g, request, session
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
@@ -207,14 +207,6 @@ def _token_outside_session() -> str | None:
     return row[0] if row else None
 
 
-def invalidate() -> None:
-    """Make every cached page of every worker stale (for writes made outside the ORM
-    session, e.g. a restore); commits on its own."""
-    with db.engine.begin() as connection:
-        connection.execute(page_generation.update().where(page_generation.c.id == 1)
-                           .values(token=new_token()))
-
-
 # --- The cache ------------------------------------------------------------------------------
 
 @dataclass(frozen=True)
@@ -316,15 +308,18 @@ def cached_page(view):
         record = current_session()
         if (not _may_use(cache) or record is None or has_unsaved_writes(db.session())):
             return view(*args, **kwargs)
-        token = current_token()
+        # The early path's token and key when it looked (a miss, or the idle clock was
+        # due): the data the view reads is at least as new as that token.
+        token, key = g.pop(_EARLY_KEY, None) or (current_token(), None)
         if token is None:
             return view(*args, **kwargs)
-        key = _key(token)
+        key = key or _key(token)
         entry = cache.get(key)
         if entry is not None:
             cache.put(key, replace(entry, trusted_until=trusted_until(record)))
             return _replay(cache, entry)
         response = current_app.make_response(view(*args, **kwargs))
+        # Keyed again: the session may have changed while the page was built.
         if _storable(response) and not has_unsaved_writes(db.session()):
             cache.put(_key(token), Entry(
                 body=response.get_data(), status=response.status_code,
@@ -355,10 +350,15 @@ def serve_early():
     token = _token_outside_session()
     if token is None:
         return None
-    entry = cache.get(_key(token))
+    key = _key(token)
+    entry = cache.get(key)
     if entry is None or utcnow() >= entry.trusted_until:
+        setattr(g, _EARLY_KEY, (token, key))  # for ``cached_page``: not read twice
         return None
     return _replay(cache, entry)
+
+
+_EARLY_KEY = "eoffice_page_cache_early"
 
 
 def _replay(cache: PageCache, entry: Entry):

@@ -32,7 +32,7 @@ DISPOSITION_COLUMNS = ("id", "letter_id", "parent_recipient_id", "from_position_
                        "from_user_id", "from_name", "note", "due_date", "created_at",
                        "updated_at")
 DR_COLUMNS = ("id", "disposition_id", "position_id", "status", "status_changed_at", "read_at",
-              "done_at", "report")
+              "done_at", "report", "from_position_id", "due_date")
 LINK_COLUMNS = ("disposition_id", "instruction_id")
 
 # Status of a disposition recipient by the age of the disposition, in days:
@@ -271,7 +271,8 @@ class Incoming:
             made += 1
             self.dispositions += 1
             for post in targets:
-                row = self.recipient(disposition_id, post, moment, meeting, depth)
+                row = self.recipient(disposition_id, post, moment, meeting, depth,
+                                     sender.id, due)
                 if post.children and row[3] in ("read", "in_progress", "done"):
                     frontier.append([row, post, row[5], depth + 1, due])
             # The next disposition forwards one of the open recipients.
@@ -310,7 +311,7 @@ class Incoming:
         return rng.sample(pool, min(count, len(pool)))
 
     def recipient(self, disposition_id: int, post, moment: dt.datetime, meeting: bool,
-                  depth: int) -> list:
+                  depth: int, sender_id: int, due: dt.date) -> list:
         region, rng = self.region, self.region.rng
         age = (region.now - moment).total_seconds() / DAY
         table = next(t for limit, t in RECIPIENT_STATUS if age > limit) \
@@ -330,7 +331,8 @@ class Incoming:
                 changed = done_at
                 report = rng.choice(words.MEETING_REPORTS if meeting and rng.random() < 0.5
                                     else words.REPORTS)
-        row = [self.dr_id, disposition_id, post.id, status, changed, read_at, done_at, report]
+        row = [self.dr_id, disposition_id, post.id, status, changed, read_at, done_at, report,
+               sender_id, due]
         self.dr_id += 1
         self.batch["dr"].append((depth, row))
         return row

@@ -76,7 +76,13 @@ class Disposition(TimestampMixin, db.Model):
 
 
 class DispositionRecipient(db.Model):
-    """One position that received a disposition, with its own status and report."""
+    """One position that received a disposition, with its own status and report.
+
+    ``from_position_id`` and ``due_date`` copy the disposition's (kept in step when
+    the disposition's change), so that "the open dispositions I gave that are overdue" is one
+    range of ``ix_disposition_recipients_given`` however many a head ever gave: the
+    dashboard counter reads only the open, overdue rows.
+    """
 
     __tablename__ = "disposition_recipients"
     __table_args__ = (
@@ -84,6 +90,9 @@ class DispositionRecipient(db.Model):
         # A position's queues: open ones (by status), done ones (latest first).
         sa.Index("ix_disposition_recipients_queue", "position_id", "status",
                  "status_changed_at"),
+        # The sender's open recipients by due date (see the docstring).
+        sa.Index("ix_disposition_recipients_given", "from_position_id", "status",
+                 "due_date"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -98,10 +107,12 @@ class DispositionRecipient(db.Model):
     report_file_id: Mapped[int | None] = mapped_column(sa.ForeignKey("stored_files.id"))
     report_filename: Mapped[str | None] = mapped_column(sa.String(255))
     return_note: Mapped[str | None] = mapped_column(sa.Text)
+    from_position_id: Mapped[int | None] = mapped_column(sa.ForeignKey("positions.id"))
+    due_date: Mapped[dt.date | None]
 
     disposition: Mapped[Disposition] = relationship(back_populates="recipients",
                                                     foreign_keys=[disposition_id])
-    position: Mapped[Position] = relationship()
+    position: Mapped[Position] = relationship(foreign_keys=[position_id])
     report_file: Mapped[StoredFile | None] = relationship()
     forwards: Mapped[list[Disposition]] = relationship(
         back_populates="parent_recipient", foreign_keys="Disposition.parent_recipient_id")
@@ -113,3 +124,27 @@ class DispositionRecipient(db.Model):
     def is_overdue(self, today: dt.date) -> bool:
         due = self.disposition.due_date
         return bool(due and self.is_open and due < today)
+
+
+@sa.event.listens_for(DispositionRecipient, "before_insert")
+def _copy_from_disposition(mapper, connection, target: DispositionRecipient) -> None:
+    """Every recipient row carries its disposition's sender and due date (see the
+    docstring)."""
+    disposition = target.__dict__.get("disposition")
+    if disposition is not None:
+        sender, due = disposition.from_position_id, disposition.due_date
+    else:
+        sender, due = connection.execute(sa.select(
+            Disposition.from_position_id, Disposition.due_date).where(
+            Disposition.id == target.disposition_id)).one()
+    target.from_position_id, target.due_date = sender, due
+
+
+@sa.event.listens_for(Disposition, "after_update")
+def _sender_or_due_date_changed(mapper, connection, target: Disposition) -> None:
+    """A disposition's due date (or sender) changed: its recipient rows follow."""
+    state = sa.inspect(target).attrs
+    if state.due_date.history.has_changes() or state.from_position_id.history.has_changes():
+        table = DispositionRecipient.__table__
+        connection.execute(sa.update(table).where(table.c.disposition_id == target.id).values(
+            from_position_id=target.from_position_id, due_date=target.due_date))

@@ -370,6 +370,9 @@ def _queue_order(which: str):
         return (DispositionRecipient.status_changed_at, DispositionRecipient.id), True
     if which == "sent":
         return (Disposition.id, DispositionRecipient.id), True
+    if which == "sent_overdue":  # the recipient's copy: read from its index
+        return (sa.func.coalesce(DispositionRecipient.due_date, _FAR),
+                DispositionRecipient.id), False
     return (sa.func.coalesce(Disposition.due_date, _FAR), DispositionRecipient.id), False
 
 
@@ -378,6 +381,8 @@ def _queue_key(recipient: DispositionRecipient, which: str) -> tuple:
         return recipient.status_changed_at, recipient.id
     if which == "sent":
         return recipient.disposition_id, recipient.id
+    if which == "sent_overdue":
+        return recipient.due_date or _FAR, recipient.id
     return recipient.disposition.due_date or _FAR, recipient.id
 
 
@@ -389,14 +394,19 @@ def queue_query(user, which: str = "open") -> sa.Select:
     held = held_position_ids(user)  # their own, and those they act for today
     today = today_local()
     query = sa.select(DispositionRecipient).join(Disposition, _ON_DISPOSITION)
-    if which in ("sent", "sent_overdue"):
+    if which == "sent_overdue":
+        # From ix_disposition_recipients_given: the open, overdue rows only.
+        return query.where(DispositionRecipient.from_position_id.in_(held),
+                           DispositionRecipient.status.in_(OPEN_STATUSES),
+                           DispositionRecipient.due_date < today).options(*_queue_options())
+    if which == "sent":
         query = query.where(Disposition.from_position_id.in_(held))
     else:
         query = query.where(DispositionRecipient.position_id.in_(held))
-    if which not in ("sent", "sent_overdue"):  # what one sent stays listed, as sent
+    if which != "sent":  # what one sent stays listed, as sent
         query = query.where(sa.exists().where(
             IncomingLetter.id == Disposition.letter_id, IncomingLetter.status != "cancelled"))
-    if which in ("overdue", "sent_overdue"):
+    if which == "overdue":
         query = query.where(DispositionRecipient.status.in_(OPEN_STATUSES),
                             Disposition.due_date < today)
     elif which == "due_soon":
@@ -443,18 +453,14 @@ def disposition_queue_counts(user) -> dict[str, int]:
         Disposition, _ON_DISPOSITION).where(
         DispositionRecipient.status.in_(OPEN_STATUSES), live,
         DispositionRecipient.position_id.in_(held))
-    # The dispositions a head gave that are overdue: from the sender index
-    # (ix_dispositions_sender), then each one's few recipients by their disposition id
-    # (a correlated count: a join let PostgreSQL's planner read every recipient row).
-    # Like the "sent" list it does not look at the letter (an EXISTS on the letters made
-    # PostgreSQL read them all): an open disposition of a letter cancelled later stays
-    # counted until the head cancels it.
-    open_recipients = sa.select(sa.func.count()).select_from(DispositionRecipient).where(
-        DispositionRecipient.disposition_id == Disposition.id,
-        DispositionRecipient.status.in_(OPEN_STATUSES)).correlate(Disposition)
-    given = sa.select(sa.func.coalesce(sa.func.sum(open_recipients.scalar_subquery()), 0)
-                      ).select_from(Disposition).where(
-        Disposition.from_position_id.in_(held), Disposition.due_date < today)
+    # The open recipients of the dispositions a head gave, overdue: one range of
+    # ix_disposition_recipients_given (sender, status, due date), whatever the number
+    # of dispositions the position ever gave. Like the "sent" list it does not read
+    # the letter.
+    given = sa.select(sa.func.count()).select_from(DispositionRecipient).where(
+        DispositionRecipient.from_position_id.in_(held),
+        DispositionRecipient.status.in_(OPEN_STATUSES),
+        DispositionRecipient.due_date < today)
     opened, overdue, due_soon, given_overdue = db.session.execute(sa.select(
         mine.scalar_subquery(),
         mine.where(Disposition.due_date < today).scalar_subquery(),

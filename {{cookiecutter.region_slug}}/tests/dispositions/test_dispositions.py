@@ -580,3 +580,42 @@ def test_no_report_on_a_cancelled_letter(app, office, register, dispose):
     with pytest.raises(DispositionError, match="cancelled"):
         report(recipient, "Sudah", None, True, actor=office.users["kabid_a"])
     assert recipient.status == "unread"
+
+
+def test_the_recipient_rows_carry_the_senders_position_and_due_date(app, office, register,
+                                                                   dispose):
+    """The copies that let "overdue dispositions I gave" read one index range: set when
+    the disposition is given or forwarded, and kept in step when its due date moves."""
+    from eoffice.dispositions.models import Disposition, DispositionRecipient
+    from eoffice.dispositions.services import disposition_queue_counts, queue_page
+    from eoffice.extensions import db
+    from eoffice.letters.services import today_local
+
+    letter = register(office, to=[office.kadis])
+    due = today_local() + dt.timedelta(days=5)
+    first = dispose(office, letter, "kadis", [office.kabid_a, office.kabid_b], due_date=due)
+    forward = dispose(office, letter, "kabid_a", [office.staf_a],
+                      parent=first.recipients[0], due_date=due)
+
+    def copies():
+        rows = db.session.execute(sa.select(
+            DispositionRecipient.from_position_id, DispositionRecipient.due_date,
+            Disposition.from_position_id, Disposition.due_date).join(
+            Disposition, Disposition.id == DispositionRecipient.disposition_id)).all()
+        return len(rows), all(r[0] == r[2] and r[1] == r[3] for r in rows)
+
+    assert copies() == (3, True)
+    assert disposition_queue_counts(office.users["kadis"])["dispositions_given_overdue"] == 0
+    first.due_date = forward.due_date = today_local() - dt.timedelta(days=1)
+    db.session.commit()
+    assert copies() == (3, True)
+    # Both of the Kadis's recipients are open and overdue; the Kabid's forward is not
+    # the Kadis's to count.
+    assert disposition_queue_counts(office.users["kadis"])["dispositions_given_overdue"] == 2
+    assert disposition_queue_counts(office.users["kabid_a"])["dispositions_given_overdue"] == 1
+    listed = queue_page(office.users["kadis"], "sent_overdue").items
+    assert sorted(r.position_id for r in listed) == sorted([office.kabid_a.id,
+                                                            office.kabid_b.id])
+    first.recipients[1].status = "done"
+    db.session.commit()
+    assert disposition_queue_counts(office.users["kadis"])["dispositions_given_overdue"] == 1
